@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# hvx top-level build.
+#   make              hvx.ko for one kernel (KDIR), the hvx program, the selftests
+#   make check        install what is missing, then every test: unit tests, the
+#                     emulator's tests, and the selftests inside the emulated
+#                     testbeds (SVM in QEMU, VMX in Bochs, Debian 6.1 and 6.12)
+#   make demo         boot the SVM testbed, load hvx.ko, run `hvx info`
+#                     (DEMO=vmx-6.12 etc. for another testbed)
+#   make deps         install the Debian packages the above need
+#   make bench        benchmarks
+# The module itself is built by Kbuild (the file of that name).
+
+KDIR ?= $(shell d=/lib/modules/$$(uname -r)/build; \
+	  if [ -d $$d ]; then echo $$d; \
+	  else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1; fi)
+KERNEL_TAGS := 6.1 6.12
+TESTBEDS := svm-6.1 svm-6.12 nohv-6.1 vmx-6.1 vmx-6.12
+DEMO ?= svm-6.1
+# Warnings are errors in CI and in `make check`.
+WERROR ?= $(if $(CI),1)
+
+all: module vmm selftests
+
+module:
+	@if [ -z "$(KDIR)" ] || [ ! -d "$(KDIR)" ]; then \
+		echo "hvx: no kernel build tree found (KDIR='$(KDIR)')."; \
+		echo "hvx: install one: apt-get install linux-headers-\$$(uname -r)   (or linux-headers-amd64), or pass KDIR=..."; \
+		exit 1; fi
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(WERROR),HVX_WERROR=y) modules
+
+vmm:
+	$(MAKE) -C vmm-user WERROR=$(WERROR)
+
+selftests:
+	$(MAKE) -C selftests WERROR=$(WERROR)
+
+unit:
+	$(MAKE) -C selftests/unit run
+
+# --- testbeds -----------------------------------------------------------
+# hvx.ko for each testbed kernel, built from a copy of the sources: kbuild
+# writes objects beside them, and two kernels' objects must not mix.
+build/ko/%/hvx.ko: FORCE
+	testbed/fetch-kernels.sh $*
+	rm -rf build/ko/$*/src
+	mkdir -p build/ko/$*/src
+	cp -r Kbuild kmod arch-x86 uapi build/ko/$*/src/
+	$(MAKE) -C build/kernels/$*/build M=$(CURDIR)/build/ko/$*/src HVX_WERROR=y modules
+	cp build/ko/$*/src/hvx.ko $@
+
+build/static/hvx: FORCE
+	$(MAKE) -C vmm-user O=$(CURDIR)/build/static STATIC=1 WERROR=1
+
+testbed-build: $(foreach t,$(KERNEL_TAGS),build/ko/$(t)/hvx.ko) build/static/hvx
+	$(MAKE) -C selftests WERROR=1
+
+check: deps testbed-build
+	testbed/check.sh
+
+# One testbed: make check-svm-6.1, check-vmx-6.12, ...
+check-%: deps testbed-build
+	testbed/check.sh $*
+
+demo: deps testbed-build
+	testbed/run-suite.sh demo-$(DEMO)
+
+bench:
+	@if [ -f arch-x86/emulate/tests/Makefile ]; then \
+		$(MAKE) -s -C arch-x86/emulate/tests bench; \
+	else echo "no benchmarks yet"; fi
+
+# --- packages -----------------------------------------------------------
+DEPS := build-essential python3 libc6-dev linux-libc-dev \
+	$(shell cat testbed/packages.txt arch-x86/emulate/packages.txt 2>/dev/null | sed 's/\#.*//')
+
+deps:
+	@missing=$$(for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "hvx: installing:" $$missing; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	$(MAKE) -C vmm-user clean
+	rm -rf build
+
+.PHONY: all module vmm selftests unit testbed-build check demo bench deps clean FORCE

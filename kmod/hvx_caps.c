@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KVM_CHECK_EXTENSION, from one table. A capability is listed here only
+ * once hvx implements it; anything else answers 0, as KVM does for a
+ * capability it does not know.
+ */
+#include <linux/cpumask.h>
+#include <linux/kernel.h>
+#include "hvx_core.h"
+
+struct hvx_cap {
+	u32 cap;
+	long (*value)(struct hvx_vm *vm);	/* NULL: the constant below */
+	long constant;
+};
+
+/* KVM's meaning: the recommended maximum, one vCPU per online CPU. */
+static long hvx_cap_nr_vcpus(struct hvx_vm *vm)
+{
+	return min_t(long, num_online_cpus(), HVX_MAX_VCPUS);
+}
+
+static const struct hvx_cap hvx_cap_table[] = {
+	{ KVM_CAP_NR_VCPUS,		hvx_cap_nr_vcpus },
+	{ KVM_CAP_MAX_VCPUS,		NULL, HVX_MAX_VCPUS },
+	{ KVM_CAP_MAX_VCPU_ID,		NULL, HVX_MAX_VCPU_IDS },
+	{ KVM_CAP_CHECK_EXTENSION_VM,	NULL, 1 },
+	{ HVX_CAP_INFO,			NULL, HVX_ABI_VERSION },
+};
+
+/* vm is NULL for /dev/hvx, the VM for KVM_CHECK_EXTENSION on a VM fd. */
+long hvx_check_extension(struct hvx_vm *vm, long cap)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(hvx_cap_table); i++) {
+		const struct hvx_cap *c = &hvx_cap_table[i];
+
+		if (c->cap != cap)
+			continue;
+		return c->value ? c->value(vm) : c->constant;
+	}
+	return 0;
+}

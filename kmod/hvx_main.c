@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * hvx module entry: picks the VMX or SVM backend, registers /dev/hvx and
+ * answers the system ioctls of KVM's ABI plus hvx's own HVX_GET_INFO.
+ */
+#define pr_fmt(fmt) "hvx: " fmt
+
+#include <linux/cpumask.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+#include "hvx_core.h"
+
+const struct hvx_arch_ops *hvx_arch;
+struct hvx_caps hvx_caps;
+
+static long hvx_get_info(void __user *argp)
+{
+	struct hvx_info info = {
+		.abi_version = HVX_ABI_VERSION,
+		.backend = hvx_caps.backend,
+		.paging = hvx_caps.paging,
+		.max_vcpus = HVX_MAX_VCPUS,
+		.features = hvx_caps.features,
+		.nr_asids = hvx_caps.nr_asids,
+		.online_cpus = num_online_cpus(),
+		.enabled_cpus = hvx_virt_enabled_cpus(),
+		.active_vms = hvx_vm_count(),
+		.active_vcpus = hvx_vcpu_count(),
+	};
+
+	if (copy_to_user(argp, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+static long hvx_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	switch (ioctl) {
+	case KVM_GET_API_VERSION:
+		return arg ? -EINVAL : KVM_API_VERSION;
+	case KVM_CREATE_VM:
+		return hvx_vm_create(arg);
+	case KVM_CHECK_EXTENSION:
+		return hvx_check_extension(NULL, arg);
+	case KVM_GET_VCPU_MMAP_SIZE:
+		return arg ? -EINVAL : HVX_VCPU_MMAP_PAGES * PAGE_SIZE;
+	case HVX_GET_INFO:
+		return hvx_get_info((void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations hvx_dev_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = hvx_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice hvx_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "hvx",
+	.fops = &hvx_dev_fops,
+	.mode = 0660,
+};
+
+/* The first backend whose extension the CPU has wins; VMX and SVM never coexist. */
+static int hvx_pick_backend(void)
+{
+	static const struct hvx_arch_ops *const backends[] = {
+		&vmx_arch_ops, &svm_arch_ops,
+	};
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(backends); i++) {
+		r = backends[i]->probe(&hvx_caps);
+		if (r == -ENODEV)
+			continue;
+		if (r)
+			return r;	/* the backend said why */
+		hvx_arch = backends[i];
+		return 0;
+	}
+	pr_err("this CPU has neither VMX (Intel VT-x) nor SVM (AMD-V); hvx needs one of them\n");
+	return -ENODEV;
+}
+
+static const char *hvx_paging_name(u32 paging)
+{
+	switch (paging) {
+	case HVX_PAGING_EPT: return "EPT";
+	case HVX_PAGING_NPT: return "NPT";
+	case HVX_PAGING_SHADOW: return "shadow";
+	default: return "none";
+	}
+}
+
+static int __init hvx_init(void)
+{
+	int r;
+
+	r = hvx_pick_backend();
+	if (r)
+		return r;
+	r = hvx_arch->hardware_setup();
+	if (r)
+		return r;
+	r = hvx_virt_init();
+	if (r)
+		goto err_unsetup;
+	r = misc_register(&hvx_dev);
+	if (r) {
+		pr_err("cannot register /dev/hvx: %d\n", r);
+		goto err_virt;
+	}
+	pr_info("%s backend, %s paging, features %#llx; /dev/hvx ready\n",
+		hvx_arch->name, hvx_paging_name(hvx_caps.paging), hvx_caps.features);
+	return 0;
+
+err_virt:
+	hvx_virt_exit();
+err_unsetup:
+	hvx_arch->hardware_unsetup();
+	return r;
+}
+
+static void __exit hvx_exit(void)
+{
+	misc_deregister(&hvx_dev);
+	hvx_virt_exit();
+	hvx_arch->hardware_unsetup();
+}
+
+module_init(hvx_init);
+module_exit(hvx_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("hvx: a type-2 hypervisor speaking KVM's ioctl ABI on /dev/hvx");
+MODULE_AUTHOR("hvx developers");

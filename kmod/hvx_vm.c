@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The VM object and its anon-inode fd. A VM lives while its fd or any of
+ * its vCPU fds is open; vCPUs are freed with the VM, so the fds may be
+ * closed in any order.
+ */
+#define pr_fmt(fmt) "hvx: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include "hvx_core.h"
+
+static atomic_t hvx_vms_alive = ATOMIC_INIT(0);
+
+unsigned int hvx_vm_count(void)
+{
+	return atomic_read(&hvx_vms_alive);
+}
+
+static void hvx_vm_destroy(struct kref *ref)
+{
+	struct hvx_vm *vm = container_of(ref, struct hvx_vm, ref);
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		hvx_vcpu_free(vm->vcpus[i]);
+	mmdrop(vm->mm);
+	kfree(vm);
+	hvx_virt_put();
+	atomic_dec(&hvx_vms_alive);
+}
+
+void hvx_vm_put(struct hvx_vm *vm)
+{
+	kref_put(&vm->ref, hvx_vm_destroy);
+}
+
+static int hvx_vm_release(struct inode *inode, struct file *filp)
+{
+	hvx_vm_put(filp->private_data);
+	return 0;
+}
+
+static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	struct hvx_vm *vm = filp->private_data;
+
+	/* A VM belongs to the process that made it, as in KVM. */
+	if (vm->mm != current->mm)
+		return -EIO;
+
+	switch (ioctl) {
+	case KVM_CREATE_VCPU:
+		return hvx_vcpu_create(vm, arg);
+	case KVM_CHECK_EXTENSION:
+		return hvx_check_extension(vm, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations hvx_vm_fops = {
+	.owner = THIS_MODULE,
+	.release = hvx_vm_release,
+	.unlocked_ioctl = hvx_vm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+int hvx_vm_create(unsigned long type)
+{
+	struct hvx_vm *vm;
+	struct file *file;
+	int fd, r;
+
+	/* Only the default machine type exists on x86. */
+	if (type != 0)
+		return -EINVAL;
+
+	r = hvx_virt_get();
+	if (r)
+		return r;
+	atomic_inc(&hvx_vms_alive);
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm) {
+		r = -ENOMEM;
+		goto err_virt;
+	}
+	kref_init(&vm->ref);
+	mutex_init(&vm->lock);
+	mmgrab(current->mm);
+	vm->mm = current->mm;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		r = fd;
+		goto err_vm;
+	}
+	file = anon_inode_getfile("hvx-vm", &hvx_vm_fops, vm, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		r = PTR_ERR(file);
+		goto err_vm;
+	}
+	/* From here the file owns the VM's first reference. */
+	fd_install(fd, file);
+	return fd;
+
+err_vm:
+	mmdrop(vm->mm);
+	kfree(vm);
+err_virt:
+	hvx_virt_put();
+	atomic_dec(&hvx_vms_alive);
+	return r;
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* System ioctls on /dev/hvx: versions, capabilities, sizes, bad input. */
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "hvx_test.h"
+
+static void api_version(void)
+{
+	int fd = hvx_open();
+
+	ASSERT_EQ(ioctl(fd, KVM_GET_API_VERSION, 0), 12);
+	ASSERT_ERRNO(ioctl(fd, KVM_GET_API_VERSION, 1), EINVAL);
+}
+
+static void check_extension_table(void)
+{
+	int fd = hvx_open();
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	struct hvx_info info = hvx_info_get();
+
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_NR_VCPUS), online < 64 ? online : 64);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_MAX_VCPUS), 64);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_MAX_VCPUS), info.max_vcpus);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_MAX_VCPU_ID), 256);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_CHECK_EXTENSION_VM), 1);
+	ASSERT_EQ(hvx_check_cap(fd, HVX_CAP_INFO), HVX_ABI_VERSION);
+}
+
+/* Only what works may be advertised: none of these exist in hvx yet. */
+static void check_extension_unimplemented(void)
+{
+	static const long caps[] = {
+		KVM_CAP_USER_MEMORY, KVM_CAP_IRQCHIP, KVM_CAP_IMMEDIATE_EXIT,
+		KVM_CAP_SET_TSS_ADDR, KVM_CAP_EXT_CPUID, KVM_CAP_NOP_IO_DELAY,
+		0, -1, 0x7fffffff, HVX_CAP_INFO + 1, HVX_CAP_BASE - 1,
+	};
+	int fd = hvx_open();
+	unsigned int i;
+
+	for (i = 0; i < KTEST_COUNT(caps); i++)
+		if (hvx_check_cap(fd, caps[i]) != 0)
+			FAIL("capability %ld is advertised but not implemented", caps[i]);
+}
+
+static void vcpu_mmap_size(void)
+{
+	int fd = hvx_open();
+
+	ASSERT_EQ(ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0), 2 * getpagesize());
+	ASSERT_ERRNO(ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 1), EINVAL);
+}
+
+static void create_vm_bad_type(void)
+{
+	static const unsigned long types[] = { 1, 2, 0xffffffffUL, ~0UL, 1UL << 32 };
+	int fd = hvx_open();
+	unsigned int before = hvx_info_get().active_vms;
+	unsigned int i;
+
+	for (i = 0; i < KTEST_COUNT(types); i++)
+		ASSERT_ERRNO(ioctl(fd, KVM_CREATE_VM, types[i]), EINVAL);
+	ASSERT_EQ(hvx_info_get().active_vms, before);
+	ASSERT_EQ(hvx_info_get().enabled_cpus, 0);
+}
+
+static void get_info_bad_pointer(void)
+{
+	int fd = hvx_open();
+	void *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_TRUE(ro != MAP_FAILED);
+	ASSERT_ERRNO(ioctl(fd, HVX_GET_INFO, NULL), EFAULT);
+	ASSERT_ERRNO(ioctl(fd, HVX_GET_INFO, (void *)1), EFAULT);
+	ASSERT_ERRNO(ioctl(fd, HVX_GET_INFO, ro), EFAULT);
+	ASSERT_ERRNO(ioctl(fd, HVX_GET_INFO, (void *)0xffff800000000000UL), EFAULT);
+}
+
+static void unknown_ioctls(void)
+{
+	static const unsigned long cmds[] = {
+		KVM_GET_MSR_INDEX_LIST, KVM_GET_SUPPORTED_CPUID, KVM_CREATE_VCPU,
+		KVM_RUN, KVM_GET_REGS, _IO(KVMIO, 0xff), _IO(HVXIO, 0x01),
+		_IOR(HVXIO, 0x00, int), _IOR(HVXIO, 0x7f, struct hvx_info), 0, ~0U,
+	};
+	int fd = hvx_open();
+	unsigned int i;
+
+	for (i = 0; i < KTEST_COUNT(cmds); i++)
+		ASSERT_ERRNO(ioctl(fd, cmds[i], 0), ENOTTY);
+}
+
+/* Random command numbers with random arguments: errors, never a crash. */
+static void random_ioctls(void)
+{
+	static const unsigned int known[] = {
+		KVM_GET_API_VERSION, KVM_CREATE_VM, KVM_CHECK_EXTENSION,
+		KVM_GET_VCPU_MMAP_SIZE, HVX_GET_INFO,
+	};
+	int fd = hvx_open();
+	unsigned int i, j, tried = 0;
+
+	srandom(1234);
+	for (i = 0; i < 20000; i++) {
+		unsigned int cmd = (unsigned int)random() ^ ((unsigned int)random() << 16);
+		unsigned long arg = ((unsigned long)random() << 32) | random();
+		int is_known = 0;
+
+		if (i & 1)	/* half of them in KVM's and hvx's own types */
+			cmd = (cmd & ~0xff00U) | ((i & 2 ? KVMIO : HVXIO) << 8);
+		for (j = 0; j < KTEST_COUNT(known); j++)
+			is_known |= (cmd == known[j]);
+		if (is_known)
+			continue;
+		tried++;
+		ASSERT_ERRNO(ioctl(fd, cmd, arg), ENOTTY);
+	}
+	ktap_print("%u random ioctls rejected with ENOTTY", tried);
+}
+
+static void dev_read_write_mmap(void)
+{
+	int fd = hvx_open();
+	char buf[8];
+
+	ASSERT_ERRNO(read(fd, buf, sizeof(buf)), EINVAL);
+	ASSERT_ERRNO(write(fd, buf, sizeof(buf)), EINVAL);
+	ASSERT_TRUE(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED);
+	ASSERT_EQ(errno, ENODEV);
+}
+
+static const struct ktest tests[] = {
+	KTEST(api_version),
+	KTEST(check_extension_table),
+	KTEST(check_extension_unimplemented),
+	KTEST(vcpu_mmap_size),
+	KTEST(create_vm_bad_type),
+	KTEST(get_info_bad_pointer),
+	KTEST(unknown_ioctls),
+	KTEST(random_ioctls),
+	KTEST(dev_read_write_mmap),
+};
+
+int main(void)
+{
+	return ktap_main(tests, KTEST_COUNT(tests));
+}

@@ -1,0 +1,47 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Run the hvx selftests as kselftest's runner does: one KTAP document on
+# stdout, each program's own KTAP output nested behind "# ", one result
+# line per program. POSIX sh, so it also runs under busybox in a guest.
+#
+# usage: run_tests.sh [TEST ...]   (default: all, in the order below)
+# env:   HVX_SELFTESTS_DIR  where the test binaries are (default: beside this script)
+#        HVX_TEST_TIMEOUT   seconds per program (default 300)
+dir=${HVX_SELFTESTS_DIR:-$(dirname "$0")}
+timeout_s=${HVX_TEST_TIMEOUT:-300}
+# module_test goes last: it unloads and reloads hvx.ko.
+tests=${*:-"api_test vm_test vcpu_test lifetime_test info_test cli_test hotplug_test module_test"}
+
+count=0
+for t in $tests; do count=$((count + 1)); done
+echo "TAP version 13"
+echo "1..$count"
+
+rcfile=$(mktemp)
+i=0
+failed=0
+for t in $tests; do
+	i=$((i + 1))
+	echo "# selftests: hvx: $t"
+	if [ ! -x "$dir/$t" ]; then
+		echo "# $dir/$t: not found"
+		echo "not ok $i selftests: hvx: $t"
+		failed=1
+		continue
+	fi
+	if command -v timeout >/dev/null 2>&1; then
+		(timeout "$timeout_s" "$dir/$t" 2>&1; echo $? >"$rcfile") | sed 's/^/# /'
+	else
+		("$dir/$t" 2>&1; echo $? >"$rcfile") | sed 's/^/# /'
+	fi
+	rc=$(cat "$rcfile")
+	case $rc in
+	0) echo "ok $i selftests: hvx: $t" ;;
+	4) echo "ok $i selftests: hvx: $t # SKIP" ;;
+	124|143) echo "not ok $i selftests: hvx: $t # TIMEOUT $timeout_s seconds"; failed=1 ;;
+	*) echo "not ok $i selftests: hvx: $t # exit=$rc"; failed=1 ;;
+	esac
+done
+rm -f "$rcfile"
+exit $failed

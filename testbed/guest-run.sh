@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Runs inside a testbed guest as /payload/run.sh (see mkinitramfs.sh). What
+# it does is chosen by hvx_mode= on the kernel command line (the kernel hands
+# unknown name=value parameters to init as environment variables):
+#   selftests  load hvx.ko, show `hvx info`, run every selftest (KTAP)
+#   nohv       on a CPU without VMX/SVM: check that hvx.ko refuses to load
+#   demo       load hvx.ko and show `hvx info`
+p=/payload
+export HVX_KO=$p/hvx.ko HVX_BIN=$p/bin/hvx HVX_SELFTESTS_DIR=$p/selftests
+
+# Keep kernel messages from splitting KTAP lines on the console; the whole
+# kernel log is printed after the run and checked there.
+dmesg -n 1
+
+case ${hvx_mode:-selftests} in
+selftests)
+	insmod "$HVX_KO" || echo "# insmod $HVX_KO failed"
+	"$HVX_BIN" info 2>&1 | sed 's/^/# /'
+	"$HVX_SELFTESTS_DIR/run_tests.sh"
+	;;
+nohv)
+	"$HVX_SELFTESTS_DIR/run_tests.sh" load_refusal_test
+	;;
+demo)
+	echo "\$ insmod hvx.ko"
+	insmod "$HVX_KO" || exit 1
+	dmesg | grep 'hvx:'
+	echo "\$ hvx info"
+	"$HVX_BIN" info
+	;;
+*)
+	echo "guest-run: unknown hvx_mode '$hvx_mode'"
+	exit 2
+	;;
+esac

@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# run-suite.sh NAME     NAME: svm-6.1 svm-6.12 vmx-6.1 vmx-6.12 nohv-6.1 nohv-6.12
+#                       or demo-svm-6.1 etc. (boot, load hvx.ko, `hvx info`)
+#
+# One testbed run: packs hvx.ko (built for that kernel), the static `hvx`
+# program and the selftests into an initramfs, boots it in the emulator
+# that has the extension (svm: QEMU TCG with SVM+NPT; vmx: Bochs with
+# VMX+EPT; nohv: QEMU without SVM), and turns the serial log into result
+# lines. Everything lands in build/testbed/NAME/: serial.log (the guest
+# console and kernel log, kept for reading after a failure) and results.
+# Expects `make testbed-build` to have run.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+name=${1:?usage: run-suite.sh NAME}
+mode=selftests
+if [[ $name == demo-* ]]; then
+	mode=demo
+	name=${name#demo-}
+fi
+kind=${name%%-*}
+tag=${name#*-}
+out=$top/build/testbed/$name
+[ $mode = demo ] && out=$out-demo
+
+case $kind in
+svm)  emulator=qemu;  boot_args=() ;;
+nohv) emulator=qemu;  boot_args=(--cpu qemu64,-svm); mode=nohv ;;
+vmx)  emulator=bochs; boot_args=() ;;
+*) echo "run-suite: unknown testbed '$1'" >&2; exit 64 ;;
+esac
+append="hvx_mode=$mode"
+# The Bochs CPU model (corei7_haswell_4770) has EPT, VPID and unrestricted guest.
+[ "$kind" = vmx ] && append="$append HVX_TESTBED_VMX_EPT=1"
+
+rm -rf "$out"
+mkdir -p "$out/payload/bin" "$out/payload/selftests"
+cp "$top/build/ko/$tag/hvx.ko" "$out/payload/hvx.ko"
+cp "$top/build/static/hvx" "$out/payload/bin/hvx"
+cp "$top"/build/selftests/* "$out/payload/selftests/"
+cp "$top/testbed/guest-run.sh" "$out/payload/run.sh"
+"$top/testbed/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$out/payload" >/dev/null
+
+set +e
+"$top/testbed/boot.sh" --emulator "$emulator" --kernel-tag "$tag" \
+	--initrd "$out/initramfs.cpio.gz" --log "$out/serial.log" \
+	--append "$append" "${boot_args[@]}"
+boot_rc=$?
+set -e
+
+if [ $mode = demo ]; then
+	sed -n '/hvx-testbed: init start/,/hvx-testbed: dmesg begin/p' "$out/serial.log" |
+		grep -v '^hvx-testbed:'
+	exit $boot_rc
+fi
+"$top/testbed/ktap-results.py" --serial --boot-rc "$boot_rc" --label "$name" \
+	"$out/serial.log" >"$out/results"
