@@ -10,8 +10,8 @@
 #        HVX_TEST_TIMEOUT   seconds per program (default 300)
 dir=${HVX_SELFTESTS_DIR:-$(dirname "$0")}
 timeout_s=${HVX_TEST_TIMEOUT:-300}
-# module_test goes last: it unloads and reloads hvx.ko.
-tests=${*:-"api_test vm_test vcpu_test lifetime_test info_test cli_test hotplug_test module_test"}
+# module_test and coexist_test go last: they unload and reload hvx.ko.
+tests=${*:-"api_test vm_test vcpu_test lifetime_test info_test cli_test hotplug_test module_test coexist_test"}
 
 count=0
 for t in $tests; do count=$((count + 1)); done

@@ -44,7 +44,7 @@ fetch_one() {
 		return 1
 	fi
 
-	if [ -d /usr/src/linux-headers-$rel ]; then
+	if [ -d "/usr/src/linux-headers-$rel" ]; then
 		hdr=/usr/src/linux-headers-$rel
 	else
 		hdr=/lib/modules/$rel/build

@@ -7,18 +7,27 @@
 #   selftests  load hvx.ko, show `hvx info`, run every selftest (KTAP)
 #   nohv       on a CPU without VMX/SVM: check that hvx.ko refuses to load
 #   demo       load hvx.ko and show `hvx info`
+# For debugging, also from the command line (HVX_TESTBED_APPEND="..."):
+#   hvx_tests="api_test vm_test"   run only these selftests
+#   hvx_loglevel=7                 let kernel messages reach the console
 p=/payload
 export HVX_KO=$p/hvx.ko HVX_BIN=$p/bin/hvx HVX_SELFTESTS_DIR=$p/selftests
+# KVM's modules, in load order, for coexist_test.
+if [ -f $p/kvm/load-order ]; then
+	HVX_KVM_MODULES=$(sed "s|^|$p/kvm/|" $p/kvm/load-order | tr '\n' ':')
+	export HVX_KVM_MODULES
+fi
 
 # Keep kernel messages from splitting KTAP lines on the console; the whole
 # kernel log is printed after the run and checked there.
-dmesg -n 1
+dmesg -n "${hvx_loglevel:-1}"
 
 case ${hvx_mode:-selftests} in
 selftests)
 	insmod "$HVX_KO" || echo "# insmod $HVX_KO failed"
 	"$HVX_BIN" info 2>&1 | sed 's/^/# /'
-	"$HVX_SELFTESTS_DIR/run_tests.sh"
+	# shellcheck disable=SC2086 # a list of test names
+	"$HVX_SELFTESTS_DIR/run_tests.sh" $hvx_tests
 	;;
 nohv)
 	"$HVX_SELFTESTS_DIR/run_tests.sh" load_refusal_test

@@ -36,6 +36,9 @@ cp "$busybox" "$stage/bin/busybox"
 	[ -e "$stage/$applet" ] || ln -s /bin/busybox "$stage/$applet"
 done
 cp -a "$payload"/. "$stage/payload/"
+# Console helper, libc-free so it runs in the image (see ttydrain.c).
+${CC:-gcc} -Os -static -nostdlib -fno-stack-protector -fno-pie -no-pie \
+	-o "$stage/bin/ttydrain" "$(dirname "$0")/ttydrain.c"
 
 cat > "$stage/init" <<'EOF'
 #!/bin/sh
@@ -48,6 +51,8 @@ mount -t tmpfs tmpfs /tmp
 # /dev/console is ttyS0 (console=ttyS0); everything goes there.
 exec </dev/console >/dev/console 2>&1
 echo "hvx-testbed: init start"
+# Restarts the UART if Bochs loses a transmit interrupt (see ttydrain.c).
+ttydrain watch &
 cd /payload
 if [ -f /payload/run.sh ]; then
 	sh /payload/run.sh
@@ -62,16 +67,8 @@ dmesg
 echo "hvx-testbed: dmesg end"
 echo "hvx-testbed: done rc=$RC"
 sync
-# Power-off discards what is still queued for the UART, and an emulated UART
-# (Bochs) sends at the programmed baud rate: wait until ttyS0's transmit
-# count stops moving (at most ~10 s).
-last= same=0 i=0
-while [ $same -lt 3 ] && [ $i -lt 100 ]; do
-	tx=$(sed -n 's/^0:.* tx:\([0-9]*\).*/\1/p' /proc/tty/driver/serial)
-	if [ "$tx" = "$last" ]; then same=$((same + 1)); else same=0; fi
-	last=$tx i=$((i + 1))
-	sleep 0.1
-done
+# Power-off discards what is still queued for the UART: wait for it to go.
+ttydrain
 poweroff -f
 # Only reached if power-off failed; the emulator's timeout takes over.
 while :; do sleep 1000; done

@@ -10,7 +10,8 @@
 # VMX+EPT; nohv: QEMU without SVM), and turns the serial log into result
 # lines. Everything lands in build/testbed/NAME/: serial.log (the guest
 # console and kernel log, kept for reading after a failure) and results.
-# Expects `make testbed-build` to have run.
+# Expects `make testbed-build` to have run. HVX_TESTBED_APPEND adds to the
+# guest kernel's command line (see guest-run.sh for the hvx_* switches).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,9 +32,14 @@ nohv) emulator=qemu;  boot_args=(--cpu qemu64,-svm); mode=nohv ;;
 vmx)  emulator=bochs; boot_args=() ;;
 *) echo "run-suite: unknown testbed '$1'" >&2; exit 64 ;;
 esac
-append="hvx_mode=$mode"
-# The Bochs CPU model (corei7_haswell_4770) has EPT, VPID and unrestricted guest.
-[ "$kind" = vmx ] && append="$append HVX_TESTBED_VMX_EPT=1"
+append="hvx_mode=$mode${HVX_TESTBED_APPEND:+ $HVX_TESTBED_APPEND}"
+# The Bochs CPU model (corei7_haswell_4770) has EPT, VPID and unrestricted
+# guest. Bochs runs guest code some ten times slower than QEMU: give each test
+# case and the whole boot more time there.
+if [ "$kind" = vmx ]; then
+	append="$append HVX_TESTBED_VMX_EPT=1 HVX_TEST_CASE_TIMEOUT=600 HVX_TEST_TIMEOUT=1200"
+	boot_args+=(--timeout 1500)
+fi
 
 rm -rf "$out"
 mkdir -p "$out/payload/bin" "$out/payload/selftests"
@@ -41,6 +47,25 @@ cp "$top/build/ko/$tag/hvx.ko" "$out/payload/hvx.ko"
 cp "$top/build/static/hvx" "$out/payload/bin/hvx"
 cp "$top"/build/selftests/* "$out/payload/selftests/"
 cp "$top/testbed/guest-run.sh" "$out/payload/run.sh"
+
+# KVM, from the same kernel package, plays "another hypervisor" in
+# coexist_test. Debian's 6.12 modules are xz-compressed; busybox insmod
+# wants them plain.
+case $kind in
+svm) kvm_modules="virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp arch/x86/kvm/kvm-amd" ;;
+vmx) kvm_modules="virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-intel" ;;
+*) kvm_modules= ;;
+esac
+mkdir -p "$out/payload/kvm"
+for m in $kvm_modules; do
+	src=$top/build/kernels/$tag/modules/kernel/$m.ko
+	if [ -f "$src" ]; then
+		cp "$src" "$out/payload/kvm/"
+	else
+		xz -dc "$src.xz" >"$out/payload/kvm/$(basename "$m").ko"
+	fi
+	basename "$m.ko" >>"$out/payload/kvm/load-order"
+done
 "$top/testbed/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$out/payload" >/dev/null
 
 set +e

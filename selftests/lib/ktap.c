@@ -67,6 +67,14 @@ void ktap_skip(const char *fmt, ...)
 	_exit(KSFT_SKIP);
 }
 
+static unsigned int ktap_timeout(void)
+{
+	const char *env = getenv("HVX_TEST_CASE_TIMEOUT");
+	int s = env ? atoi(env) : 0;
+
+	return s > 0 ? s : KTEST_TIMEOUT_S;
+}
+
 static int ktap_run_one(const struct ktest *t)
 {
 	int status;
@@ -80,7 +88,7 @@ static int ktap_run_one(const struct ktest *t)
 		return KSFT_FAIL;
 	}
 	if (pid == 0) {
-		alarm(KTEST_TIMEOUT_S);
+		alarm(ktap_timeout());
 		t->fn();
 		fflush(stdout);
 		_exit(KSFT_PASS);

@@ -26,6 +26,7 @@ struct ktest {
 
 #define KTEST(fn)		{ #fn, fn }
 #define KTEST_COUNT(t)		(sizeof(t) / sizeof((t)[0]))
+/* Per test case; $HVX_TEST_CASE_TIMEOUT overrides it (slow emulators). */
 #define KTEST_TIMEOUT_S		60
 
 int ktap_main(const struct ktest *tests, unsigned int n);
