@@ -75,8 +75,15 @@ fetch_one() {
 			break
 		fi
 	done
+	if [ -z "$deb" ] && [ -z "${apt_updated:-}" ]; then
+		# A fresh machine may have no package lists yet.
+		echo "fetch-kernels: linux-image-$rel not found; running apt-get update" >&2
+		apt_updated=1
+		apt-get update -qq >&2 && fetch_one "$tag"
+		return
+	fi
 	if [ -z "$deb" ]; then
-		echo "fetch-kernels: cannot download linux-image-$rel (run apt-get update?)" >&2
+		echo "fetch-kernels: cannot download linux-image-$rel (is a Debian mirror reachable?)" >&2
 		return 1
 	fi
 
