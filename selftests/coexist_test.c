@@ -101,8 +101,9 @@ static void kvm_take_cpu(void)
 		SKIP("KVM does not load on this CPU model: %s", strerror(errno));
 	if (access(VIRT_AT_LOAD_PARAM, F_OK)) {
 		kvm_unload();
-		SKIP("this KVM takes VMX/SVM only with a VM (no enable_virt_at_load); "
-		     "creating KVM VMs hangs QEMU TCG guests now and then");
+		SKIP("this KVM takes VMX/SVM only with a VM (no enable_virt_at_load), and "
+		     "KVM VM create/destroy patches __schedule live, which hangs QEMU TCG "
+		     "guests now and then (Documentation/testbed.md)");
 	}
 	if (access(KVM_DEV, F_OK))
 		FAIL("KVM loaded but %s did not appear", KVM_DEV);
