@@ -77,7 +77,7 @@ set -e
 
 if [ $mode = demo ]; then
 	sed -n '/hvx-testbed: init start/,/hvx-testbed: dmesg begin/p' "$out/serial.log" |
-		grep -v '^hvx-testbed:'
+		grep -v 'hvx-testbed:'
 	exit $boot_rc
 fi
 "$top/testbed/ktap-results.py" --serial --boot-rc "$boot_rc" --label "$name" \
