@@ -70,7 +70,7 @@ struct hvx_vcpu {
 	struct hvx_vm *vm;
 	u32 id;
 	struct mutex lock;		/* serialises this vCPU's ioctls */
-	struct kvm_run *run;		/* page HVX_VCPU_RUN_PAGE of the mmap */
+	/* The mmap: HVX_VCPU_RUN_PAGE holds struct kvm_run. */
 	struct page *pages[HVX_VCPU_MMAP_PAGES];
 };
 

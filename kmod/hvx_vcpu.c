@@ -119,7 +119,6 @@ static struct hvx_vcpu *hvx_vcpu_alloc(struct hvx_vm *vm, u32 id)
 	vcpu->vm = vm;
 	vcpu->id = id;
 	mutex_init(&vcpu->lock);
-	vcpu->run = page_address(vcpu->pages[HVX_VCPU_RUN_PAGE]);
 	atomic_inc(&hvx_vcpus_alive);
 	return vcpu;
 err:

@@ -34,9 +34,11 @@ class Results:
     def __init__(self, label):
         self.label = label
         self.lines = []
+        self.failures = 0
 
     def add(self, verdict, name):
         self.lines.append(f'{verdict} {self.label}: {name}')
+        self.failures += verdict == 'FAIL'
 
 
 def strip_prefix(line):
@@ -48,7 +50,7 @@ def strip_prefix(line):
     return None
 
 
-def parse_ktap(lines, res, prefix=''):
+def parse_ktap(lines):
     """Parse one KTAP document; return (plan, results) of its own level."""
     plan = None
     results = []
@@ -76,7 +78,7 @@ def parse_ktap(lines, res, prefix=''):
 
 def count(lines, res, prefix=''):
     """Count test cases; returns True if this level was well formed."""
-    plan, results = parse_ktap(lines, res, prefix)
+    plan, results = parse_ktap(lines)
     well_formed = True
     if plan is None:
         res.add('FAIL', f'{prefix}KTAP plan missing (no test ran?)')
@@ -88,10 +90,9 @@ def count(lines, res, prefix=''):
         skip = directive.upper().startswith('SKIP')
         if nested:
             sub = f'{prefix}{name.replace("selftests: hvx: ", "")}: '
-            failures_before = sum(1 for l in res.lines if l.startswith('FAIL'))
+            failures_before = res.failures
             count(nested, res, sub)
-            failures_after = sum(1 for l in res.lines if l.startswith('FAIL'))
-            if not ok and failures_after == failures_before:
+            if not ok and res.failures == failures_before:
                 res.add('FAIL', f'{sub}program failed ({directive or "non-zero exit"})')
         elif skip:
             res.add('SKIP', f'{prefix}{name} ({directive})')
