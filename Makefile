@@ -8,7 +8,11 @@
 #   make demo         boot the SVM testbed, load hvx.ko, run `hvx info`
 #                     (DEMO=vmx-6.12 etc. for another testbed)
 #   make deps         install the Debian packages the above need
-#   make bench        benchmarks
+#   make bench        benchmarks: the emulator's, then guest_bench (cycles per
+#                     exit) in BENCH_TESTBEDS (default kvmref-6.12; add
+#                     svm-6.12, vmx-6.12 once hvx runs guests)
+#   make check-kvmref-6.12   the guest-ABI selftests against KVM itself
+#                     (Debian's kvm-amd in the QEMU testbed; not in `make check`)
 # The module itself is built by Kbuild (the file of that name).
 
 KDIR ?= $(shell d=/lib/modules/$$(uname -r)/build; \
@@ -62,13 +66,31 @@ check: deps testbed-build
 check-%: deps testbed-build
 	testbed/check.sh $*
 
+# The reference run: the guest-ABI selftests on KVM (testbed/run-suite.sh
+# kvmref-*). Needs no hvx.ko. Outside `make check`: it tests KVM, not hvx.
+check-kvmref-%: deps
+	testbed/fetch-kernels.sh $*
+	$(MAKE) -C selftests WERROR=1
+	testbed/run-suite.sh kvmref-$*
+	sed 's/^/  /' build/testbed/kvmref-$*/results
+	testbed/summary.sh build/testbed/kvmref-$*/results
+
 demo: deps testbed-build
 	testbed/run-suite.sh demo-$(DEMO)
 
-bench:
+# guest_bench runs in each of these (testbed/run-suite.sh bench-<testbed>).
+BENCH_TESTBEDS ?= svm-6.12
+BENCH_NEEDS_HVX := $(filter-out kvmref-%,$(BENCH_TESTBEDS))
+
+bench: deps $(if $(BENCH_NEEDS_HVX),testbed-build)
 	@if [ -f arch-x86/emulate/tests/Makefile ]; then \
 		$(MAKE) -s -C arch-x86/emulate/tests bench; \
-	else echo "no benchmarks yet"; fi
+	else echo "no emulator benchmarks"; fi
+	@for t in $(BENCH_TESTBEDS); do testbed/fetch-kernels.sh $${t#*-} >/dev/null; done
+	@$(MAKE) -s -C selftests WERROR=1
+	@rc=0; for t in $(BENCH_TESTBEDS); do \
+		testbed/run-suite.sh bench-$$t || { echo "bench $$t: failed (build/testbed/$$t-bench/serial.log)"; rc=1; }; \
+	done; exit $$rc
 
 # --- packages -----------------------------------------------------------
 DEPS := build-essential python3 libc6-dev linux-libc-dev \

@@ -6,6 +6,7 @@
  */
 #include <linux/cpumask.h>
 #include <linux/kernel.h>
+#include <asm/cpufeature.h>
 #include "hvx_core.h"
 
 struct hvx_cap {
@@ -20,11 +21,29 @@ static long hvx_cap_nr_vcpus(struct hvx_vm *vm)
 	return min_t(long, num_online_cpus(), HVX_MAX_VCPUS);
 }
 
+/* XCR0 exists only where the CPU has XSAVE (KVM_SET_XCRS is EINVAL otherwise). */
+static long hvx_cap_xcrs(struct hvx_vm *vm)
+{
+	return boot_cpu_has(X86_FEATURE_XSAVE);
+}
+
 static const struct hvx_cap hvx_cap_table[] = {
 	{ KVM_CAP_NR_VCPUS,		hvx_cap_nr_vcpus },
 	{ KVM_CAP_MAX_VCPUS,		NULL, HVX_MAX_VCPUS },
 	{ KVM_CAP_MAX_VCPU_ID,		NULL, HVX_MAX_VCPU_IDS },
 	{ KVM_CAP_CHECK_EXTENSION_VM,	NULL, 1 },
+	{ KVM_CAP_NR_MEMSLOTS,		NULL, HVX_MAX_MEMSLOTS },
+	{ KVM_CAP_USER_MEMORY,		NULL, 1 },
+	{ KVM_CAP_READONLY_MEM,		NULL, 1 },
+	{ KVM_CAP_SYNC_MMU,		NULL, 1 },
+	{ KVM_CAP_IMMEDIATE_EXIT,	NULL, 1 },
+	{ KVM_CAP_EXT_CPUID,		NULL, 1 },
+	{ KVM_CAP_SET_TSS_ADDR,		NULL, 1 },
+	{ KVM_CAP_MP_STATE,		NULL, 1 },
+	{ KVM_CAP_VCPU_EVENTS,		NULL, 1 },
+	{ KVM_CAP_DEBUGREGS,		NULL, 1 },
+	{ KVM_CAP_XSAVE,		NULL, 1 },
+	{ KVM_CAP_XCRS,			hvx_cap_xcrs },
 	{ HVX_CAP_INFO,			NULL, HVX_ABI_VERSION },
 };
 

@@ -7,8 +7,13 @@
 #define HVX_CORE_H
 
 #include <linux/kref.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
 #include <linux/kvm.h>
 #include <linux/hvx.h>
 
@@ -21,6 +26,9 @@
 #define HVX_VCPU_PIO_PAGE	1
 #define HVX_VCPU_MMAP_PAGES	2
 
+/* KVM_CAP_NR_MEMSLOTS; slot numbers are 0 .. HVX_MAX_MEMSLOTS - 1. */
+#define HVX_MAX_MEMSLOTS	32
+
 /* What the backend found at load time; read-only afterwards. */
 struct hvx_caps {
 	u32 backend;		/* HVX_BACKEND_* */
@@ -28,6 +36,9 @@ struct hvx_caps {
 	u64 features;		/* HVX_FEATURE_* */
 	u32 nr_asids;
 };
+
+struct hvx_vcpu;
+struct hvx_tdp_format;
 
 /*
  * One backend per vendor, each fills every member. cpu_* run on the CPU
@@ -45,6 +56,20 @@ struct hvx_arch_ops {
 	/* Turn VMX/SVM on or off on this CPU. */
 	int (*cpu_enable)(void);
 	void (*cpu_disable)(void);
+
+	/* The guest-running half; see hvx_x86.h for the vCPU state cache. */
+	int (*vcpu_create)(struct hvx_vcpu *vcpu);
+	void (*vcpu_free)(struct hvx_vcpu *vcpu);
+	/*
+	 * One guest entry and the handling of its exit, in process context
+	 * with preemption enabled. Returns 1 to re-enter, 0 to return to
+	 * userspace with kvm_run filled in, or -errno.
+	 */
+	int (*vcpu_run)(struct hvx_vcpu *vcpu);
+	/* Fill the HVX_REG_* classes in @mask of vcpu->x86 from the VMCB/VMCS. */
+	void (*cache_regs)(struct hvx_vcpu *vcpu, u32 mask);
+	/* Format of the nested page tables (NPT or EPT). */
+	const struct hvx_tdp_format *tdp_format;
 };
 
 extern const struct hvx_arch_ops vmx_arch_ops;
@@ -55,6 +80,17 @@ extern const struct hvx_arch_ops *hvx_arch;
 extern struct hvx_caps hvx_caps;
 
 struct hvx_vcpu;
+struct hvx_tdp_format;
+struct hvx_tdp;
+
+/* One KVM_SET_USER_MEMORY_REGION slot (address space 0; no SMM). */
+struct hvx_memslot {
+	u32 slot;
+	u32 flags;		/* KVM_MEM_* */
+	u64 base_gfn;
+	u64 npages;		/* 0: the slot is unused */
+	unsigned long hva;	/* userspace_addr */
+};
 
 struct hvx_vm {
 	/* One reference for the VM fd, one per vCPU fd. */
@@ -64,7 +100,41 @@ struct hvx_vm {
 	struct mutex lock;				/* guards vcpus[], nr_vcpus */
 	struct hvx_vcpu *vcpus[HVX_MAX_VCPUS];		/* lock; freed with the VM */
 	unsigned int nr_vcpus;				/* lock */
+
+	/*
+	 * Guest memory (hvx_memslot.c, arch-x86/mmu/). slots_lock serialises
+	 * KVM_SET_USER_MEMORY_REGION. mmu_lock guards memslots[], the nested
+	 * page tables and the invalidation state: a fault reads mmu_seq, finds
+	 * the page without the lock, then installs it under the lock only if
+	 * no invalidation began or ran in between (KVM's mmu_notifier_retry).
+	 */
+	struct mutex slots_lock;
+	spinlock_t mmu_lock;
+	struct hvx_memslot memslots[HVX_MAX_MEMSLOTS];
+	unsigned long mmu_seq;			/* bumped by every invalidation */
+	long mmu_invalidating;			/* invalidations in progress */
+	unsigned long mmu_inval_start;		/* union of their hva ranges */
+	unsigned long mmu_inval_end;
+	struct mmu_notifier mmu_notifier;
+	bool mmu_notifier_registered;
+	struct hvx_tdp *tdp;			/* nested page tables */
+
+	/* Guest TSC = host TSC + tsc_offset, the same for every vCPU. */
+	s64 tsc_offset;
 };
+
+/* vcpu->mode: may another CPU's kick find this vCPU in guest mode? */
+enum hvx_vcpu_mode {
+	HVX_OUTSIDE_GUEST,
+	HVX_IN_GUEST,
+};
+
+/* vcpu->requests bits, checked with interrupts off just before entry. */
+enum hvx_request {
+	HVX_REQ_TLB_FLUSH,	/* nested page tables changed: flush this vCPU's TLB */
+};
+
+#include "hvx_x86.h"
 
 struct hvx_vcpu {
 	struct hvx_vm *vm;
@@ -72,7 +142,46 @@ struct hvx_vcpu {
 	struct mutex lock;		/* serialises this vCPU's ioctls */
 	/* The mmap: HVX_VCPU_RUN_PAGE holds struct kvm_run. */
 	struct page *pages[HVX_VCPU_MMAP_PAGES];
+
+	int cpu;			/* CPU of the last entry, -1 before */
+	int mode;			/* enum hvx_vcpu_mode */
+	unsigned long requests;		/* enum hvx_request bits */
+
+	struct hvx_x86 x86;		/* architectural state, see hvx_x86.h */
+	struct fpu_guest fpu;		/* guest FPU/XSAVE state (kernel fpstate API) */
+	void *arch;			/* the backend's per-vCPU state */
 };
+
+/*
+ * Call with interrupts disabled just before entering the guest. KVM_RUN
+ * loads the guest's FPU state once (fpu_swap_kvm_fpstate), but if the
+ * vCPU thread was preempted since, the kernel only marked the registers
+ * for reloading on the way back to userspace (TIF_NEED_FPU_LOAD): reload
+ * them now, or the guest would run on another task's FPU registers.
+ */
+static inline void hvx_reload_guest_fpu(void)
+{
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+}
+
+/* hvx_switch.c: host registers saved across one guest run. */
+struct hvx_host_regs {
+	u64 xcr0, spec_ctrl, tsc_aux;
+	bool swap_xcr0, swap_spec_ctrl, swap_tsc_aux;
+};
+void hvx_switch_to_guest(struct hvx_vcpu *vcpu, struct hvx_host_regs *host);
+void hvx_switch_to_host(struct hvx_vcpu *vcpu, const struct hvx_host_regs *host);
+
+static inline struct kvm_run *hvx_vcpu_run_page(struct hvx_vcpu *vcpu)
+{
+	return page_address(vcpu->pages[HVX_VCPU_RUN_PAGE]);
+}
+
+static inline void *hvx_vcpu_pio_page(struct hvx_vcpu *vcpu)
+{
+	return page_address(vcpu->pages[HVX_VCPU_PIO_PAGE]);
+}
 
 /* hvx_virt.c: VMX/SVM on while any VM exists. */
 int hvx_virt_init(void);
@@ -88,6 +197,27 @@ long hvx_check_extension(struct hvx_vm *vm, long cap);
 int hvx_vm_create(unsigned long type);
 void hvx_vm_put(struct hvx_vm *vm);
 unsigned int hvx_vm_count(void);
+
+/* hvx_requests.c: cross-CPU requests to vCPUs. */
+void hvx_vcpu_request(struct hvx_vcpu *vcpu, enum hvx_request req);
+void hvx_vm_request_all(struct hvx_vm *vm, enum hvx_request req);
+void hvx_vm_flush_tlbs(struct hvx_vm *vm);
+
+/* hvx_memslot.c: KVM_SET_USER_MEMORY_REGION and gpa lookups. */
+int hvx_memslots_init(struct hvx_vm *vm);
+void hvx_memslots_destroy(struct hvx_vm *vm);
+int hvx_set_user_memory_region(struct hvx_vm *vm,
+			       const struct kvm_userspace_memory_region *mem);
+/* Copy of the slot holding @gfn; false if no slot does. */
+bool hvx_memslot_lookup(struct hvx_vm *vm, u64 gfn, struct hvx_memslot *out);
+/*
+ * Guest-physical copies for the emulator and the exit handlers, through the
+ * VMM's own mapping (so no page is pinned). 0 on success, -ENOENT where no
+ * slot is (MMIO; also for writes to a KVM_MEM_READONLY slot), -EFAULT if
+ * the VMM's mapping is gone. Must run in the VM's mm (the vCPU thread).
+ */
+int hvx_read_guest(struct hvx_vm *vm, u64 gpa, void *buf, unsigned int len);
+int hvx_write_guest(struct hvx_vm *vm, u64 gpa, const void *buf, unsigned int len);
 
 /* hvx_vcpu.c */
 int hvx_vcpu_create(struct hvx_vm *vm, unsigned long id);

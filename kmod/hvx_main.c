@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/uaccess.h>
 #include "hvx_core.h"
+#include "hvx_exit.h"
 
 const struct hvx_arch_ops *hvx_arch;
 struct hvx_caps hvx_caps;
@@ -46,6 +47,10 @@ static long hvx_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 		return hvx_check_extension(NULL, arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return arg ? -EINVAL : HVX_VCPU_MMAP_PAGES * PAGE_SIZE;
+	case KVM_GET_SUPPORTED_CPUID:
+		return hvx_get_supported_cpuid((void __user *)arg);
+	case KVM_GET_MSR_INDEX_LIST:
+		return hvx_get_msr_index_list((void __user *)arg);
 	case HVX_GET_INFO:
 		return hvx_get_info((void __user *)arg);
 	default:

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The vCPU object, its anon-inode fd and the shared kvm_run mapping.
- * Until a backend runs guests, KVM_RUN fails with -EOPNOTSUPP.
+ * The vCPU object, its anon-inode fd, the shared kvm_run mapping and the
+ * ioctl dispatch to KVM_RUN (hvx_run.c) and the state ioctls (hvx_state.c).
  */
 #define pr_fmt(fmt) "hvx: " fmt
 
@@ -12,6 +12,8 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include "hvx_core.h"
+#include "hvx_exit.h"
+
 
 static atomic_t hvx_vcpus_alive = ATOMIC_INIT(0);
 
@@ -24,6 +26,11 @@ void hvx_vcpu_free(struct hvx_vcpu *vcpu)
 {
 	unsigned int i;
 
+	if (vcpu->arch)
+		hvx_arch->vcpu_free(vcpu);
+	if (vcpu->fpu.fpstate)
+		fpu_free_guest_fpstate(&vcpu->fpu);
+	kvfree(vcpu->x86.cpuid);
 	/* A live mapping holds its own page references; see hvx_vcpu_fault(). */
 	for (i = 0; i < HVX_VCPU_MMAP_PAGES; i++)
 		__free_page(vcpu->pages[i]);
@@ -64,13 +71,6 @@ static int hvx_vcpu_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-static long hvx_vcpu_run(struct hvx_vcpu *vcpu, unsigned long arg)
-{
-	if (arg)
-		return -EINVAL;
-	/* No backend runs guests yet: documented in Documentation/api.md. */
-	return -EOPNOTSUPP;
-}
 
 static long hvx_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
@@ -82,13 +82,12 @@ static long hvx_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long 
 
 	if (mutex_lock_killable(&vcpu->lock))
 		return -EINTR;
-	switch (ioctl) {
-	case KVM_RUN:
-		r = hvx_vcpu_run(vcpu, arg);
-		break;
-	default:
-		r = -ENOTTY;
-		break;
+	if (ioctl == KVM_RUN) {
+		r = arg ? -EINVAL : hvx_vcpu_run(vcpu);
+	} else {
+		hvx_vcpu_ioctl_fn fn = hvx_vcpu_state_ioctl(ioctl);
+
+		r = fn ? fn(vcpu, (void __user *)arg) : -ENOTTY;
 	}
 	mutex_unlock(&vcpu->lock);
 	return r;
@@ -118,8 +117,13 @@ static struct hvx_vcpu *hvx_vcpu_alloc(struct hvx_vm *vm, u32 id)
 	}
 	vcpu->vm = vm;
 	vcpu->id = id;
+	vcpu->cpu = -1;
 	mutex_init(&vcpu->lock);
 	atomic_inc(&hvx_vcpus_alive);
+	if (!fpu_alloc_guest_fpstate(&vcpu->fpu) || hvx_arch->vcpu_create(vcpu)) {
+		hvx_vcpu_free(vcpu);
+		return NULL;
+	}
 	return vcpu;
 err:
 	while (i--)
@@ -174,7 +178,9 @@ int hvx_vcpu_create(struct hvx_vm *vm, unsigned long id)
 	}
 	/* The vCPU fd keeps the VM alive; the VM frees the vCPU. */
 	kref_get(&vm->ref);
-	vm->vcpus[vm->nr_vcpus++] = vcpu;
+	vm->vcpus[vm->nr_vcpus] = vcpu;
+	smp_wmb();	/* hvx_vm_request_all() reads nr_vcpus without the lock */
+	WRITE_ONCE(vm->nr_vcpus, vm->nr_vcpus + 1);
 	fd_install(fd, file);
 	r = fd;
 	goto out;

@@ -12,6 +12,7 @@
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include "hvx_core.h"
 
 static atomic_t hvx_vms_alive = ATOMIC_INIT(0);
@@ -26,6 +27,8 @@ static void hvx_vm_destroy(struct kref *ref)
 	struct hvx_vm *vm = container_of(ref, struct hvx_vm, ref);
 	unsigned int i;
 
+	/* First: until the notifier is gone it may kick vm->vcpus[]. */
+	hvx_memslots_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		hvx_vcpu_free(vm->vcpus[i]);
 	mmdrop(vm->mm);
@@ -45,6 +48,15 @@ static int hvx_vm_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
+static long hvx_vm_set_memory(struct hvx_vm *vm, void __user *argp)
+{
+	struct kvm_userspace_memory_region mem;
+
+	if (copy_from_user(&mem, argp, sizeof(mem)))
+		return -EFAULT;
+	return hvx_set_user_memory_region(vm, &mem);
+}
+
 static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct hvx_vm *vm = filp->private_data;
@@ -58,6 +70,11 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		return hvx_vcpu_create(vm, arg);
 	case KVM_CHECK_EXTENSION:
 		return hvx_check_extension(vm, arg);
+	case KVM_SET_USER_MEMORY_REGION:
+		return hvx_vm_set_memory(vm, (void __user *)arg);
+	case KVM_SET_TSS_ADDR:
+		/* VMX without unrestricted guest needs it; hvx never does. */
+		return arg > 0xffffffffUL - 3 * PAGE_SIZE ? -EINVAL : 0;
 	default:
 		return -ENOTTY;
 	}
@@ -95,22 +112,27 @@ int hvx_vm_create(unsigned long type)
 	mutex_init(&vm->lock);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
+	r = hvx_memslots_init(vm);
+	if (r)
+		goto err_vm;
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		r = fd;
-		goto err_vm;
+		goto err_slots;
 	}
 	file = anon_inode_getfile("hvx-vm", &hvx_vm_fops, vm, O_RDWR);
 	if (IS_ERR(file)) {
 		put_unused_fd(fd);
 		r = PTR_ERR(file);
-		goto err_vm;
+		goto err_slots;
 	}
 	/* From here the file owns the VM's first reference. */
 	fd_install(fd, file);
 	return fd;
 
+err_slots:
+	hvx_memslots_destroy(vm);
 err_vm:
 	mmdrop(vm->mm);
 	kfree(vm);

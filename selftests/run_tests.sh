@@ -10,8 +10,12 @@
 #        HVX_TEST_TIMEOUT   seconds per program (default 300)
 dir=${HVX_SELFTESTS_DIR:-$(dirname "$0")}
 timeout_s=${HVX_TEST_TIMEOUT:-300}
-# module_test and coexist_test go last: they unload and reload hvx.ko.
-tests=${*:-"api_test vm_test vcpu_test lifetime_test info_test cli_test hotplug_test module_test coexist_test"}
+# The same order as TEST_PROGS in the Makefile. The guest-ABI programs
+# (memslot_test .. exit_leak_test) run guest code; module_test and
+# coexist_test go last: they unload and reload hvx.ko.
+tests=${*:-"api_test vm_test vcpu_test lifetime_test info_test cli_test hotplug_test \
+memslot_test regs_test msr_test cpuid_test run_test pio_test mmio_test insn_test \
+mem_test mode_test exit_leak_test state_error_test module_test coexist_test"}
 
 count=0
 for t in $tests; do count=$((count + 1)); done

@@ -7,6 +7,11 @@
 #   selftests  load hvx.ko, show `hvx info`, run every selftest (KTAP)
 #   nohv       on a CPU without VMX/SVM: check that hvx.ko refuses to load
 #   demo       load hvx.ko and show `hvx info`
+#   bench      load hvx.ko, run guest_bench (cycles per exit)
+# hvx_ref=kvm: load KVM's own modules (payload/kvm, in load order) instead of
+# hvx.ko and point the selftests at /dev/kvm (HVX_DEV); selftests mode then
+# runs only the guest-ABI programs (selftests/guest_tests.list). This is the
+# kvmref testbed: the same tests, checked against KVM.
 # For debugging, also from the command line (HVX_TESTBED_APPEND="..."):
 #   hvx_tests="api_test vm_test"   run only these selftests
 #   hvx_loglevel=7                 let kernel messages reach the console
@@ -22,12 +27,34 @@ fi
 # kernel log is printed after the run and checked there.
 dmesg -n "${hvx_loglevel:-1}"
 
+# hvx.ko, or KVM with HVX_DEV=/dev/kvm for hvx_ref=kvm.
+load_hypervisor() {
+	if [ "${hvx_ref:-}" = kvm ]; then
+		for m in $(cat $p/kvm/load-order); do
+			insmod "$p/kvm/$m" || echo "# insmod $m failed"
+		done
+		export HVX_DEV=/dev/kvm
+		# One VM held throughout: KVM then patches no static keys
+		# per test VM (see selftests/kvm_hold.c).
+		"$HVX_SELFTESTS_DIR/kvm_hold" 2>&1 | sed 's/^/# /'
+	else
+		insmod "$HVX_KO" || echo "# insmod $HVX_KO failed"
+		"$HVX_BIN" info 2>&1 | sed 's/^/# /'
+	fi
+}
+
 case ${hvx_mode:-selftests} in
 selftests)
-	insmod "$HVX_KO" || echo "# insmod $HVX_KO failed"
-	"$HVX_BIN" info 2>&1 | sed 's/^/# /'
+	load_hypervisor
+	if [ "${hvx_ref:-}" = kvm ] && [ -z "${hvx_tests:-}" ]; then
+		hvx_tests=$(cat "$HVX_SELFTESTS_DIR/guest_tests.list")
+	fi
 	# shellcheck disable=SC2086 # a list of test names
 	"$HVX_SELFTESTS_DIR/run_tests.sh" $hvx_tests
+	;;
+bench)
+	load_hypervisor
+	"$HVX_SELFTESTS_DIR/guest_bench"
 	;;
 nohv)
 	"$HVX_SELFTESTS_DIR/run_tests.sh" load_refusal_test
@@ -38,6 +65,11 @@ demo)
 	dmesg | grep 'hvx:'
 	echo "\$ hvx info"
 	"$HVX_BIN" info
+	# A guest from the RESET state through real, protected and long mode
+	# and back (the steps it reports over port I/O), until `hvx run` boots
+	# whole operating systems.
+	echo "\$ mode_test"
+	"$HVX_SELFTESTS_DIR/mode_test" 2>&1 | grep -E '^# (step|RDX)|^(not )?ok'
 	;;
 *)
 	echo "guest-run: unknown hvx_mode '$hvx_mode'"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * AMD SVM backend. For now: decide whether SVM is usable, report what the
- * CPU offers, and set/clear EFER.SVME with the host save area on a CPU.
+ * AMD SVM backend, CPU side: decide whether SVM is usable, report what the
+ * CPU offers, set/clear EFER.SVME with the per-CPU save areas, and own the
+ * permission maps every vCPU shares. Guests run in svm_vcpu.c/svm_run.c.
  */
 #define pr_fmt(fmt) "hvx: " fmt
 
@@ -13,9 +14,14 @@
 #include <asm/processor.h>
 #include "hvx_core.h"
 #include "svm_caps.h"
+#include "svm.h"
+#include "tdp.h"
 
-/* Host state-save area per possible CPU (VM_HSAVE_PA); allocated once at load. */
-static DEFINE_PER_CPU(struct page *, svm_hsave_area);
+/* Per possible CPU, allocated once at load. */
+DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
+u64 svm_iopm_pa, svm_msrpm_pa;
+u32 svm_max_asid;
+static struct page *svm_iopm, *svm_msrpm;
 
 static int svm_probe(struct hvx_caps *caps)
 {
@@ -43,6 +49,14 @@ static int svm_probe(struct hvx_caps *caps)
 	caps->paging = (caps->features & HVX_FEATURE_SVM_NPT) ?
 		       HVX_PAGING_NPT : HVX_PAGING_NONE;
 	caps->nr_asids = ebx;
+	if (!(caps->features & HVX_FEATURE_SVM_NPT)) {
+		pr_err("SVM: the CPU has no nested paging (NPT); shadow paging is not implemented yet\n");
+		return -EOPNOTSUPP;
+	}
+	if (ebx < 2) {
+		pr_err("SVM: the CPU offers no guest ASID\n");
+		return -EOPNOTSUPP;
+	}
 	return 0;
 }
 
@@ -51,29 +65,55 @@ static void svm_hardware_unsetup(void)
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct page *page = per_cpu(svm_hsave_area, cpu);
+		struct svm_cpu *sc = &per_cpu(svm_cpu, cpu);
 
-		if (page)
-			__free_page(page);
-		per_cpu(svm_hsave_area, cpu) = NULL;
+		if (sc->hsave)
+			__free_page(sc->hsave);
+		if (sc->host_save)
+			__free_page(sc->host_save);
+		sc->hsave = sc->host_save = NULL;
 	}
+	if (svm_iopm)
+		__free_pages(svm_iopm, SVM_IOPM_PAGES_ORDER);
+	if (svm_msrpm)
+		__free_pages(svm_msrpm, SVM_MSRPM_PAGES_ORDER);
+	svm_iopm = svm_msrpm = NULL;
+}
+
+/* All ones: every port access and every RDMSR/WRMSR exits. */
+static struct page *svm_alloc_permission_map(unsigned int order, u64 *pa)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, order);
+
+	if (!page)
+		return NULL;
+	memset(page_address(page), 0xff, PAGE_SIZE << order);
+	*pa = page_to_phys(page);
+	return page;
 }
 
 static int svm_hardware_setup(void)
 {
 	int cpu;
 
+	svm_max_asid = hvx_caps.nr_asids - 1;	/* ASID 0 is the host's */
+	svm_iopm = svm_alloc_permission_map(SVM_IOPM_PAGES_ORDER, &svm_iopm_pa);
+	svm_msrpm = svm_alloc_permission_map(SVM_MSRPM_PAGES_ORDER, &svm_msrpm_pa);
+	if (!svm_iopm || !svm_msrpm)
+		goto nomem;
 	for_each_possible_cpu(cpu) {
-		struct page *page;
+		struct svm_cpu *sc = &per_cpu(svm_cpu, cpu);
+		int node = cpu_to_node(cpu);
 
-		page = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 0);
-		if (!page) {
-			svm_hardware_unsetup();
-			return -ENOMEM;
-		}
-		per_cpu(svm_hsave_area, cpu) = page;
+		sc->hsave = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO, 0);
+		sc->host_save = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO, 0);
+		if (!sc->hsave || !sc->host_save)
+			goto nomem;
 	}
 	return 0;
+nomem:
+	svm_hardware_unsetup();
+	return -ENOMEM;
 }
 
 static bool svm_cpu_in_use(void)
@@ -99,8 +139,15 @@ static int svm_cpu_enable(void)
 		pr_err("CPU %d: SVM is disabled by the firmware\n", cpu);
 		return -EPERM;
 	}
-	wrmsrl(SVM_MSR_VM_HSAVE_PA, page_to_phys(per_cpu(svm_hsave_area, cpu)));
+	wrmsrl(SVM_MSR_VM_HSAVE_PA, page_to_phys(per_cpu(svm_cpu, cpu).hsave));
 	wrmsrl(MSR_EFER, efer | EFER_SVME);
+	/*
+	 * Whatever ran here before may have left ASID-tagged TLB entries:
+	 * start a new generation, so each vCPU's first entry takes a fresh
+	 * ASID and the first ASID handed out flushes everything.
+	 */
+	this_cpu_inc(svm_cpu.asid_generation);
+	this_cpu_write(svm_cpu.next_asid, svm_max_asid + 1);
 	return 0;
 }
 
@@ -121,4 +168,9 @@ const struct hvx_arch_ops svm_arch_ops = {
 	.cpu_in_use = svm_cpu_in_use,
 	.cpu_enable = svm_cpu_enable,
 	.cpu_disable = svm_cpu_disable,
+	.vcpu_create = svm_vcpu_create,
+	.vcpu_free = svm_vcpu_free,
+	.vcpu_run = svm_vcpu_run,
+	.cache_regs = svm_cache_regs,
+	.tdp_format = &hvx_npt_format,
 };

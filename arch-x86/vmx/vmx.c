@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Intel VT-x backend. For now: decide whether VMX is usable, report what
- * the CPU offers, and enter/leave VMX root operation (VMXON/VMXOFF) on a CPU.
+ * Intel VT-x backend, CPU side: decide whether VMX is usable, fit the
+ * VM-execution, exit and entry controls every VMCS gets to the capability
+ * MSRs (refusing to load, with the control named, when a required one is
+ * missing), and enter/leave VMX root operation (VMXON/VMXOFF) on a CPU.
+ * Guests run in vmx_vcpu.c/vmx_run.c.
  */
 #define pr_fmt(fmt) "hvx: " fmt
 
@@ -15,14 +18,211 @@
 #include <asm/processor.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/tsc.h>
 #include "hvx_core.h"
 #include "vmx_caps.h"
+#include "vmx.h"
+#include "tdp.h"
 
 #define CPUID_1_ECX_VMX		BIT(5)
+/* The longest a guest runs without an exit (VMX-preemption timer). */
+#define VMX_GUEST_SLICE_US	2000
 
 /* VMXON region per possible CPU; allocated once at load. */
 static DEFINE_PER_CPU(struct page *, vmx_vmxon_region);
-static u32 vmx_revision_id;
+struct vmx_config vmx_config;
+
+/* A control hvx cannot run guests without, by name for the load-time error. */
+struct vmx_ctl_name {
+	u32 bit;
+	const char *name;
+};
+
+static const struct vmx_ctl_name vmx_pin_names[] = {
+	{ PIN_EXT_INTR_EXITING, "external-interrupt exiting" },
+	{ PIN_NMI_EXITING, "NMI exiting" },
+	{ PIN_VIRTUAL_NMIS, "virtual NMIs" },
+	{ 0, NULL },
+};
+
+static const struct vmx_ctl_name vmx_proc_names[] = {
+	{ PROC_HLT_EXITING, "HLT exiting" },
+	{ PROC_TSC_OFFSETTING, "use TSC offsetting" },
+	{ PROC_CR8_LOAD_EXITING, "CR8-load exiting" },
+	{ PROC_CR8_STORE_EXITING, "CR8-store exiting" },
+	{ PROC_UNCOND_IO_EXITING, "unconditional I/O exiting" },
+	{ PROC_RDPMC_EXITING, "RDPMC exiting" },
+	{ PROC_MWAIT_EXITING, "MWAIT exiting" },
+	{ PROC_MONITOR_EXITING, "MONITOR exiting" },
+	{ PROC_SECONDARY_CONTROLS, "activate secondary controls" },
+	{ 0, NULL },
+};
+
+static const struct vmx_ctl_name vmx_proc2_names[] = {
+	{ PROC2_EPT, "enable EPT" },
+	{ PROC2_UNRESTRICTED_GUEST, "unrestricted guest" },
+	{ 0, NULL },
+};
+
+static const struct vmx_ctl_name vmx_exit_names[] = {
+	{ EXIT_HOST_ADDR_SPACE_SIZE, "host address-space size" },
+	{ EXIT_SAVE_DEBUG_CONTROLS, "save debug controls" },
+	{ EXIT_SAVE_IA32_PAT, "save IA32_PAT" },
+	{ EXIT_LOAD_IA32_PAT, "load IA32_PAT" },
+	{ EXIT_SAVE_IA32_EFER, "save IA32_EFER" },
+	{ EXIT_LOAD_IA32_EFER, "load IA32_EFER" },
+	{ 0, NULL },
+};
+
+static const struct vmx_ctl_name vmx_entry_names[] = {
+	{ ENTRY_LOAD_DEBUG_CONTROLS, "load debug controls" },
+	{ ENTRY_LOAD_IA32_PAT, "load IA32_PAT" },
+	{ ENTRY_LOAD_IA32_EFER, "load IA32_EFER" },
+	{ 0, NULL },
+};
+
+/* Fit one control field; -EOPNOTSUPP naming the first missing required bit. */
+static int vmx_fit_ctl(u32 msr, const char *what, const struct vmx_ctl_name *names,
+		       u32 required, u32 optional, u32 *out)
+{
+	u64 cap;
+	u32 missing;
+
+	if (rdmsrl_safe(msr, &cap)) {
+		pr_err("VMX: cannot read the %s capability MSR %#x\n", what, msr);
+		return -EIO;
+	}
+	missing = vmx_caps_adjust_ctl(cap, required, optional, out);
+	if (!missing)
+		return 0;
+	for (; names->name; names++) {
+		if (missing & names->bit) {
+			pr_err("VMX: the CPU lacks the %s control \"%s\" (bit %lu), which hvx requires\n",
+			       what, names->name, __ffs(names->bit));
+			return -EOPNOTSUPP;
+		}
+	}
+	pr_err("VMX: the CPU lacks %s controls %#x, which hvx requires\n", what, missing);
+	return -EOPNOTSUPP;
+}
+
+/* CR4 bits a guest may own: those hvx lets a VMM put in the guest's CR4. */
+static unsigned long vmx_cr4_guest_bits(void)
+{
+	unsigned long bits = 0;
+	int i;
+
+	for (i = 0; i < BITS_PER_LONG; i++)
+		if (hvx_x86_cr4_valid(BIT_ULL(i)))
+			bits |= BIT(i);
+	return bits;
+}
+
+/*
+ * The controls every VMCS starts with (vmx_init_vmcs), from the capability
+ * MSRs: the TRUE_* ones when IA32_VMX_BASIC says they exist, since only
+ * they allow clearing the default-1 controls (CR3 exiting and the like).
+ */
+static int vmx_setup_config(const struct vmx_cap_msrs *m)
+{
+	struct vmx_config *c = &vmx_config;
+	bool true_ctls = m->basic & BASIC_TRUE_CTLS;
+	u32 proc2_opt = PROC2_VPID | PROC2_RDTSCP | PROC2_WBINVD_EXITING |
+			PROC2_PAUSE_LOOP_EXITING;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->revision_id = m->basic & BASIC_REVISION_ID;
+	c->ept_vpid_cap = m->ept_vpid;
+	if (boot_cpu_has(X86_FEATURE_INVPCID))
+		proc2_opt |= PROC2_INVPCID;	/* the guest's CPUID may offer it */
+
+	r = vmx_fit_ctl(true_ctls ? VMX_MSR_TRUE_PINBASED_CTLS : VMX_MSR_PINBASED_CTLS,
+			"pin-based", vmx_pin_names,
+			PIN_EXT_INTR_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS,
+			PIN_PREEMPTION_TIMER, &c->pin);
+	if (!r)
+		r = vmx_fit_ctl(true_ctls ? VMX_MSR_TRUE_PROCBASED_CTLS : VMX_MSR_PROCBASED_CTLS,
+				"processor-based", vmx_proc_names,
+				PROC_HLT_EXITING | PROC_TSC_OFFSETTING |
+				PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING |
+				PROC_UNCOND_IO_EXITING | PROC_RDPMC_EXITING |
+				PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
+				PROC_SECONDARY_CONTROLS, 0, &c->proc);
+	if (!r)
+		r = vmx_fit_ctl(VMX_MSR_PROCBASED_CTLS2, "secondary processor-based",
+				vmx_proc2_names, PROC2_EPT | PROC2_UNRESTRICTED_GUEST,
+				proc2_opt, &c->proc2);
+	if (!r)
+		r = vmx_fit_ctl(true_ctls ? VMX_MSR_TRUE_EXIT_CTLS : VMX_MSR_EXIT_CTLS,
+				"VM-exit", vmx_exit_names,
+				EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_DEBUG_CONTROLS |
+				EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT |
+				EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER, 0, &c->exit);
+	if (!r)
+		r = vmx_fit_ctl(true_ctls ? VMX_MSR_TRUE_ENTRY_CTLS : VMX_MSR_ENTRY_CTLS,
+				"VM-entry", vmx_entry_names,
+				ENTRY_LOAD_DEBUG_CONTROLS | ENTRY_LOAD_IA32_PAT |
+				ENTRY_LOAD_IA32_EFER, 0, &c->entry);
+	if (r)
+		return r;
+	/* Interrupts must stay pending in the APIC across the exit. */
+	if (c->exit & EXIT_ACK_INTR_ON_EXIT) {
+		pr_err("VMX: the CPU forces \"acknowledge interrupt on exit\", which hvx cannot handle\n");
+		return -EOPNOTSUPP;
+	}
+	c->entry &= ~ENTRY_IA32E_MODE_GUEST;	/* set per vCPU from EFER.LMA */
+
+	if (!(m->ept_vpid & EPT_CAP_WALK_4) || !(m->ept_vpid & EPT_CAP_WB)) {
+		pr_err("VMX: EPT lacks 4-level walks or the write-back paging-structure type, which hvx requires\n");
+		return -EOPNOTSUPP;
+	}
+	if (!(m->ept_vpid & EPT_CAP_INVEPT) ||
+	    !(m->ept_vpid & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL))) {
+		pr_err("VMX: the CPU lacks INVEPT, which hvx requires\n");
+		return -EOPNOTSUPP;
+	}
+	c->ept_ad = m->ept_vpid & EPT_CAP_AD;
+	/* VPIDs are optional: without INVVPID, run untagged (flushed at every entry/exit). */
+	if ((c->proc2 & PROC2_VPID) &&
+	    (!(m->ept_vpid & VPID_CAP_INVVPID) ||
+	     !(m->ept_vpid & (VPID_CAP_INVVPID_SINGLE | VPID_CAP_INVVPID_ALL))))
+		c->proc2 &= ~PROC2_VPID;
+	c->vpid = c->proc2 & PROC2_VPID;
+	if (c->pin & PIN_PREEMPTION_TIMER) {
+		u64 misc = 0;
+
+		/*
+		 * A guest that spins with interrupts off must still come out
+		 * now and then: Bochs 2.7 takes no external-interrupt exit
+		 * from such a guest (the host's IF at VM entry masks them), so
+		 * signals, kicks and the host's own timer would wait forever.
+		 * The VMX-preemption timer bounds every stay in the guest.
+		 */
+		rdmsrl_safe(VMX_MSR_MISC, &misc);
+		c->preemption_timer = clamp_t(u64, ((u64)tsc_khz * VMX_GUEST_SLICE_US / 1000) >>
+					      (misc & MISC_PREEMPT_TIMER_RATE), 1, U32_MAX);
+	}
+	c->rdtscp = c->proc2 & PROC2_RDTSCP;
+
+	if (rdmsrl_safe(VMX_MSR_CR0_FIXED0, &c->cr0_fixed0) ||
+	    rdmsrl_safe(VMX_MSR_CR0_FIXED1, &c->cr0_fixed1) ||
+	    rdmsrl_safe(VMX_MSR_CR4_FIXED0, &c->cr4_fixed0) ||
+	    rdmsrl_safe(VMX_MSR_CR4_FIXED1, &c->cr4_fixed1)) {
+		pr_err("VMX: cannot read the CR0/CR4 fixed-bit MSRs\n");
+		return -EIO;
+	}
+	/*
+	 * Unrestricted guest frees PE and PG; the other fixed-1 bits (NE)
+	 * are forced on behind a read shadow. The guest owns only the CR4
+	 * bits hvx supports; writing any other (VMXE among them) exits.
+	 */
+	c->cr0_fixed1_set = c->cr0_fixed0 & ~(unsigned long)(X86_CR0_PE | X86_CR0_PG);
+	c->cr0_host_owned = c->cr0_fixed1_set;
+	c->cr4_fixed1_set = c->cr4_fixed0;
+	c->cr4_host_owned = c->cr4_fixed0 | ~vmx_cr4_guest_bits();
+	return 0;
+}
 
 static int vmx_read_cap_msrs(struct vmx_cap_msrs *m)
 {
@@ -63,12 +263,14 @@ static int vmx_probe(struct hvx_caps *caps)
 		pr_err("VMX: %s\n", reason);
 		return r;
 	}
-	vmx_revision_id = m.basic & BASIC_REVISION_ID;
 	caps->backend = HVX_BACKEND_VMX;
 	caps->features = vmx_caps_features(&m);
 	caps->paging = (caps->features & HVX_FEATURE_VMX_EPT) ?
 		       HVX_PAGING_EPT : HVX_PAGING_NONE;
-	caps->nr_asids = (caps->features & HVX_FEATURE_VMX_VPID) ? 65535 : 0;
+	r = vmx_setup_config(&m);
+	if (r)
+		return r;
+	caps->nr_asids = vmx_config.vpid ? 65535 : 0;
 	return 0;
 }
 
@@ -92,13 +294,16 @@ static int vmx_hardware_setup(void)
 	for_each_possible_cpu(cpu) {
 		struct page *page;
 
+		INIT_LIST_HEAD(&per_cpu(vmx_cpu, cpu).loaded);
+		per_cpu(vmx_cpu, cpu).current_vmcs = NULL;
+
 		page = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 0);
 		if (!page) {
 			vmx_hardware_unsetup();
 			return -ENOMEM;
 		}
 		/* SDM 24.11.5: the region starts with the VMCS revision identifier. */
-		*(u32 *)page_address(page) = vmx_revision_id;
+		*(u32 *)page_address(page) = vmx_config.revision_id;
 		per_cpu(vmx_vmxon_region, cpu) = page;
 	}
 	return 0;
@@ -172,6 +377,8 @@ static int vmx_cpu_enable(void)
 
 static void vmx_cpu_disable(void)
 {
+	/* No VMCS may stay active in a CPU leaving VMX operation. */
+	vmx_cpu_clear_all();
 	/* VMXOFF only faults outside VMX operation; leaving CR4.VMXE set would be worse. */
 	asm goto("1: vmxoff\n\t"
 		 _ASM_EXTABLE(1b, %l[fault])
@@ -191,4 +398,9 @@ const struct hvx_arch_ops vmx_arch_ops = {
 	.cpu_in_use = vmx_cpu_in_use,
 	.cpu_enable = vmx_cpu_enable,
 	.cpu_disable = vmx_cpu_disable,
+	.vcpu_create = vmx_vcpu_create,
+	.vcpu_free = vmx_vcpu_free,
+	.vcpu_run = vmx_vcpu_run,
+	.cache_regs = vmx_cache_regs,
+	.tdp_format = &hvx_ept_format,
 };

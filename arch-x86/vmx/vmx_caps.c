@@ -98,6 +98,15 @@ __u64 vmx_caps_features(const struct vmx_cap_msrs *m)
 	return f;
 }
 
+__u32 vmx_caps_adjust_ctl(__u64 ctl_msr, __u32 required, __u32 optional,
+			  __u32 *result)
+{
+	__u32 must_be_1 = (__u32)ctl_msr, may_be_1 = ctl_msr >> 32;
+
+	*result = must_be_1 | ((required | optional) & may_be_1);
+	return required & ~may_be_1;
+}
+
 bool vmx_caps_cr_valid(__u64 cr, __u64 fixed0, __u64 fixed1)
 {
 	/* Bits set in FIXED0 must be 1; bits clear in FIXED1 must be 0. */

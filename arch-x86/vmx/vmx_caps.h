@@ -28,6 +28,10 @@
 #define VMX_MSR_PROCBASED_CTLS		0x00000482
 #define   PROC_CTLS_MTF				HVX_BIT(27)
 #define   PROC_CTLS_SECONDARY			HVX_BIT(31)
+#define VMX_MSR_EXIT_CTLS		0x00000483
+#define VMX_MSR_ENTRY_CTLS		0x00000484
+#define VMX_MSR_MISC			0x00000485
+#define   MISC_PREEMPT_TIMER_RATE		HVX_BITS(4, 0)
 #define VMX_MSR_CR0_FIXED0		0x00000486
 #define VMX_MSR_CR0_FIXED1		0x00000487
 #define VMX_MSR_CR4_FIXED0		0x00000488
@@ -42,11 +46,23 @@
 #define   PROC_CTLS2_PML			HVX_BIT(17)
 #define   PROC_CTLS2_TSC_SCALING		HVX_BIT(25)
 #define VMX_MSR_EPT_VPID_CAP		0x0000048c
+#define   EPT_CAP_INVEPT			HVX_BIT(20)
+#define   EPT_CAP_INVEPT_SINGLE			HVX_BIT(25)
+#define   EPT_CAP_INVEPT_ALL			HVX_BIT(26)
+#define   VPID_CAP_INVVPID			HVX_BIT(32)
+#define   VPID_CAP_INVVPID_SINGLE		HVX_BIT(41)
+#define   VPID_CAP_INVVPID_ALL			HVX_BIT(42)
 #define   EPT_CAP_WALK_4			HVX_BIT(6)
 #define   EPT_CAP_WALK_5			HVX_BIT(7)
+#define   EPT_CAP_WB				HVX_BIT(14)
 #define   EPT_CAP_2M				HVX_BIT(16)
 #define   EPT_CAP_1G				HVX_BIT(17)
 #define   EPT_CAP_AD				HVX_BIT(21)
+/* With BASIC_TRUE_CTLS: the same controls, with fewer default-1 bits forced. */
+#define VMX_MSR_TRUE_PINBASED_CTLS	0x0000048d
+#define VMX_MSR_TRUE_PROCBASED_CTLS	0x0000048e
+#define VMX_MSR_TRUE_EXIT_CTLS		0x0000048f
+#define VMX_MSR_TRUE_ENTRY_CTLS		0x00000490
 
 /*
  * Raw capability MSR values. A control MSR's high half is its allowed-1
@@ -70,6 +86,15 @@ __u64 vmx_caps_features(const struct vmx_cap_msrs *m);
 /* Whether the CPU offers the secondary controls / EPT-VPID capability MSRs. */
 bool vmx_caps_has_procbased2(__u64 procbased);
 bool vmx_caps_has_ept_vpid_msr(__u64 procbased2);
+
+/*
+ * Fit a VM-execution/exit/entry control to its capability MSR (low half:
+ * bits that must be 1; high half: bits that may be 1). The result holds
+ * every @required bit, the @optional bits the CPU allows, and the bits it
+ * forces. Returns 0, or the @required bits the CPU cannot set.
+ */
+__u32 vmx_caps_adjust_ctl(__u64 ctl_msr, __u32 required, __u32 optional,
+			  __u32 *result);
 
 /* Check a control register value against its FIXED0/FIXED1 MSRs. */
 bool vmx_caps_cr_valid(__u64 cr, __u64 fixed0, __u64 fixed1);

@@ -19,7 +19,7 @@
 #define HVX_DEVICE_PATH		"/dev/hvx"
 
 /* Version of the hvx extension ABI described in this file. */
-#define HVX_ABI_VERSION		1
+#define HVX_ABI_VERSION		2	/* 2: HVX_GET_STATE_ERROR */
 
 #define HVXIO			0xE7
 
@@ -87,5 +87,26 @@ struct hvx_info {
 };
 
 #define HVX_GET_INFO		_IOR(HVXIO, 0x00, struct hvx_info)
+
+
+/*
+ * Why the last KVM_SET_SREGS failed with EINVAL, or why the last entry
+ * failed (KVM_EXIT_FAIL_ENTRY): which piece of guest state broke which rule.
+ * Read on the vCPU fd; source is HVX_STATE_ERR_NONE when nothing failed yet.
+ */
+#define HVX_STATE_ERR_NONE		0
+#define HVX_STATE_ERR_SET_SREGS		1	/* KVM_SET_SREGS returned EINVAL */
+#define HVX_STATE_ERR_FAIL_ENTRY	2	/* KVM_RUN gave KVM_EXIT_FAIL_ENTRY */
+
+struct hvx_state_error {
+	__u32 source;			/* HVX_STATE_ERR_* */
+	__u32 pad;
+	/* FAIL_ENTRY: SVM exit code (VMEXIT_INVALID) or VMX exit reason / VM-instruction error */
+	__u64 hardware_reason;
+	char field[32];			/* e.g. "efer", "cr0", "cs.attrib"; NUL-terminated */
+	char rule[128];			/* the rule, in words; NUL-terminated */
+};
+
+#define HVX_GET_STATE_ERROR	_IOR(HVXIO, 0x01, struct hvx_state_error)
 
 #endif /* _UAPI_LINUX_HVX_H */

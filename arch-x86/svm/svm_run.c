@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * One SVM guest entry and the dispatch of its #VMEXIT.
+ *
+ * The switch runs with preemption and interrupts off from the last check
+ * of vcpu->requests to the #VMEXIT, so per-CPU state (the ASID, the host
+ * save areas) cannot change under it and a vCPU that migrated simply
+ * takes a fresh ASID on its new CPU. GIF is cleared before the host state
+ * is saved and set again only after it is restored, so not even an NMI
+ * sees the guest's FS/GS/TR; host interrupts and NMIs that arrive while
+ * the guest runs force an exit and are taken right after it.
+ */
+#define pr_fmt(fmt) "hvx: " fmt
+
+#include <linux/kernel.h>
+#include <linux/sched.h>
+#include <asm/io.h>
+#include <asm/nospec-branch.h>
+#include <asm/processor-flags.h>
+#include "svm.h"
+#include "hvx_exit.h"
+#include "tdp.h"
+
+static inline void svm_clgi(void)
+{
+	asm volatile("clgi" ::: "memory");
+}
+
+static inline void svm_stgi(void)
+{
+	asm volatile("stgi" ::: "memory");
+}
+
+/*
+ * ASIDs are handed out per CPU. When they run out, a new generation
+ * starts and the first VMRUN of it flushes every ASID's TLB entries; a
+ * vCPU holding an ASID of an older generation (or of another CPU) gets a
+ * new one. A TLB-flush request also just takes a new ASID.
+ */
+static void svm_new_asid(struct svm_vcpu *svm, int cpu)
+{
+	struct svm_cpu *sc = this_cpu_ptr(&svm_cpu);
+
+	if (sc->next_asid > svm_max_asid) {
+		sc->asid_generation++;
+		sc->next_asid = 1;
+		svm->vmcb->control.tlb_ctl = SVM_TLB_CTL_FLUSH_ALL;
+	}
+	svm->vmcb->control.asid = sc->next_asid++;
+	svm->asid_generation = sc->asid_generation;
+	svm->asid_cpu = cpu;
+}
+
+static u32 svm_event_inj(const struct hvx_event *ev)
+{
+	u32 type;
+
+	switch (ev->type) {
+	case HVX_EVENT_EXCEPTION: type = SVM_EVT_TYPE_EXCEPTION; break;
+	case HVX_EVENT_NMI:	  type = SVM_EVT_TYPE_NMI; break;
+	case HVX_EVENT_SOFT_INTR: type = SVM_EVT_TYPE_SOFT; break;
+	default:		  type = SVM_EVT_TYPE_INTR; break;
+	}
+	return SVM_EVT_VALID | type | ev->vector |
+	       (ev->has_error_code ? SVM_EVT_ERROR_VALID : 0);
+}
+
+/* State the generic code may have changed goes into the VMCB. */
+static void svm_prepare_entry(struct hvx_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+	struct hvx_x86 *x = &vcpu->x86;
+
+	svm_flush_regs(vcpu);
+	vmcb->save.rax = x->gprs[HVX_RAX];
+	vmcb->save.rsp = x->gprs[HVX_RSP];
+	vmcb->save.rip = x->rip;
+	vmcb->save.rflags = x->rflags;
+	vmcb->control.tsc_offset = vcpu->vm->tsc_offset;
+	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~SVM_INT_CTL_V_TPR_MASK) |
+				(x->cr8 & SVM_INT_CTL_V_TPR_MASK);
+	if (x->event.type != HVX_EVENT_NONE) {
+		vmcb->control.event_inj = svm_event_inj(&x->event);
+		vmcb->control.event_inj_err = x->event.error_code;
+		x->event.type = HVX_EVENT_NONE;
+	}
+}
+
+/* An event in EVENTINJ/EXITINTINFO format back into the generic queue. */
+static void svm_requeue_event(struct hvx_vcpu *vcpu, u32 info, u32 err)
+{
+	struct hvx_event *ev = &vcpu->x86.event;
+
+	if (!(info & SVM_EVT_VALID))
+		return;
+	ev->vector = info & SVM_EVT_VECTOR_MASK;
+	ev->has_error_code = info & SVM_EVT_ERROR_VALID;
+	ev->error_code = err;
+	switch (info & SVM_EVT_TYPE_MASK) {
+	case SVM_EVT_TYPE_EXCEPTION: ev->type = HVX_EVENT_EXCEPTION; break;
+	case SVM_EVT_TYPE_NMI:	     ev->type = HVX_EVENT_NMI; break;
+	case SVM_EVT_TYPE_SOFT:	     ev->type = HVX_EVENT_SOFT_INTR; break;
+	default:		     ev->type = HVX_EVENT_INTR; break;
+	}
+}
+
+/* Entry abandoned before VMRUN: an event set up for injection stays queued. */
+static void svm_cancel_entry(struct hvx_vcpu *vcpu)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+
+	svm_requeue_event(vcpu, c->event_inj, c->event_inj_err);
+	c->event_inj = 0;
+}
+
+/* After #VMEXIT: the always-valid registers, and an event cut short. */
+static void svm_after_exit(struct hvx_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	struct hvx_x86 *x = &vcpu->x86;
+
+	x->next_rip = 0;
+	/*
+	 * A refused VMRUN ran nothing: what we handed it is still the
+	 * state, whatever the CPU wrote back to the save area. Keep the cache
+	 * and write it again at the next entry.
+	 */
+	if ((u32)vmcb->control.exit_code == (u32)SVM_EXIT_INVALID) {
+		x->dirty |= x->avail;
+		svm_requeue_event(vcpu, vmcb->control.event_inj, vmcb->control.event_inj_err);
+		vmcb->control.event_inj = 0;
+		return;
+	}
+	x->gprs[HVX_RAX] = vmcb->save.rax;
+	x->gprs[HVX_RSP] = vmcb->save.rsp;
+	x->rip = vmcb->save.rip;
+	x->rflags = vmcb->save.rflags;
+	x->cr8 = vmcb->control.int_ctl & SVM_INT_CTL_V_TPR_MASK;
+	x->avail = 0;
+	vmcb->control.tlb_ctl = 0;
+	vmcb->control.event_inj = 0;
+	/* An event whose delivery the exit interrupted is delivered again. */
+	svm_requeue_event(vcpu, vmcb->control.exit_int_info,
+			  vmcb->control.exit_int_info_err);
+}
+
+/*
+ * The world switch proper. Returns false if the requests or a pending
+ * reschedule/signal made us back out before entering.
+ */
+static bool svm_enter(struct hvx_vcpu *vcpu, int *fault)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct hvx_x86 *x = &vcpu->x86;
+	struct hvx_host_regs host;
+	int cpu;
+
+	preempt_disable();
+	local_irq_disable();
+	/* With interrupts off, so no softirq can take the FPU in between. */
+	hvx_reload_guest_fpu();
+	cpu = smp_processor_id();
+	WRITE_ONCE(vcpu->cpu, cpu);
+	WRITE_ONCE(vcpu->mode, HVX_IN_GUEST);
+	/* Pairs with the barrier in hvx_kick(): see kmod/hvx_requests.c. */
+	smp_mb();
+	if (need_resched() || signal_pending(current) ||
+	    (READ_ONCE(vcpu->requests) & ~BIT(HVX_REQ_TLB_FLUSH))) {
+		WRITE_ONCE(vcpu->mode, HVX_OUTSIDE_GUEST);
+		local_irq_enable();
+		preempt_enable();
+		return false;
+	}
+	if (test_and_clear_bit(HVX_REQ_TLB_FLUSH, &vcpu->requests) ||
+	    svm->asid_cpu != cpu ||
+	    svm->asid_generation != this_cpu_read(svm_cpu.asid_generation))
+		svm_new_asid(svm, cpu);
+
+	hvx_switch_to_guest(vcpu, &host);
+
+	svm_clgi();
+	/*
+	 * IF=1 at VMRUN: with V_INTR_MASKING the host's IF decides whether
+	 * physical interrupts exit the guest. GIF=0 holds them until VMRUN.
+	 */
+	local_irq_enable();
+	*fault = hvx_svm_vmrun(svm->vmcb_pa, x->gprs,
+			       page_to_phys(this_cpu_read(svm_cpu.host_save)));
+	local_irq_disable();
+
+	hvx_switch_to_host(vcpu, &host);
+	svm_stgi();		/* a held NMI is taken here */
+
+	WRITE_ONCE(vcpu->mode, HVX_OUTSIDE_GUEST);
+	local_irq_enable();	/* and held interrupts here */
+	preempt_enable();
+	return true;
+}
+
+static int svm_handle_npf(struct hvx_vcpu *vcpu)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+	bool write = c->exit_info_1 & SVM_NPF_WRITE;
+	bool fetch = c->exit_info_1 & SVM_NPF_FETCH;
+
+	return hvx_handle_tdp_fault(vcpu, c->exit_info_2, write, fetch);
+}
+
+static int svm_handle_ioio(struct hvx_vcpu *vcpu)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+	u32 info = c->exit_info_1;
+	unsigned int size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
+
+	/* SZ8/SZ16/SZ32 are one-hot: 1, 2, 4 -> bytes 1, 2, 4. */
+	if (size != 1 && size != 2 && size != 4)
+		return hvx_exit_unexpected(vcpu, SVM_EXIT_IOIO);
+	/* EXITINFO2 holds the next RIP for IOIO even without NRIP save. */
+	vcpu->x86.next_rip = c->exit_info_2;
+	return hvx_handle_io(vcpu, info >> SVM_IOIO_PORT_SHIFT, size,
+			     info & SVM_IOIO_TYPE_IN, info & SVM_IOIO_STR);
+}
+
+static int svm_fail_entry(struct hvx_vcpu *vcpu)
+{
+	struct hvx_x86 *x = &vcpu->x86;
+	int r = hvx_exit_fail_entry(vcpu, SVM_EXIT_INVALID);
+
+	pr_info_ratelimited("vCPU %u: VMRUN refused the guest state (%s: %s); rip %#llx cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx\n",
+			    vcpu->id, x->state_error.field, x->state_error.rule,
+			    x->rip, x->cr0, x->cr3, x->cr4, x->efer);
+	return r;
+}
+
+static int svm_handle_shutdown(struct hvx_vcpu *vcpu)
+{
+	/* The VMCB is undefined after a shutdown intercept (APM 15.10). */
+	svm_init_vmcb(vcpu);
+	return hvx_exit_shutdown(vcpu);
+}
+
+/* Instruction intercepts whose next RIP the CPU saves (with NRIPS). */
+static bool svm_exit_has_next_rip(u64 code)
+{
+	switch (code) {
+	case SVM_EXIT_CPUID: case SVM_EXIT_HLT: case SVM_EXIT_MSR:
+	case SVM_EXIT_INVD: case SVM_EXIT_WBINVD: case SVM_EXIT_XSETBV:
+	case SVM_EXIT_RDTSCP: case SVM_EXIT_VMMCALL: case SVM_EXIT_WRITE_CR4:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int svm_handle_exit(struct hvx_vcpu *vcpu)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+	u64 code = c->exit_code;
+
+	if ((hvx_caps.features & HVX_FEATURE_SVM_NRIPS) && svm_exit_has_next_rip(code))
+		vcpu->x86.next_rip = c->next_rip;
+
+	switch (code) {
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+	case SVM_EXIT_INIT:
+		return 1;	/* the host took it after the exit */
+	case SVM_EXIT_PAUSE:
+		schedule();	/* the guest spins: let someone else run */
+		return 1;
+	case SVM_EXIT_NPF:	return svm_handle_npf(vcpu);
+	case SVM_EXIT_WRITE_CR4:
+		if ((hvx_caps.features & HVX_FEATURE_SVM_DECODE_ASSISTS) &&
+		    (c->exit_info_1 & SVM_CR_INFO_VALID))
+			return hvx_handle_mov_to_cr4(vcpu, c->exit_info_1 & SVM_CR_INFO_GPR_MASK);
+		return hvx_handle_mov_to_cr4(vcpu, -1);
+	case SVM_EXIT_IOIO:	return svm_handle_ioio(vcpu);
+	case SVM_EXIT_CPUID:	return hvx_handle_cpuid(vcpu);
+	case SVM_EXIT_MSR:
+		return c->exit_info_1 ? hvx_handle_wrmsr(vcpu) : hvx_handle_rdmsr(vcpu);
+	case SVM_EXIT_HLT:	return hvx_handle_hlt(vcpu);
+	case SVM_EXIT_XSETBV:	return hvx_handle_xsetbv(vcpu);
+	case SVM_EXIT_RDTSCP:	return hvx_handle_rdtscp(vcpu);
+	case SVM_EXIT_VMMCALL:	return hvx_handle_hypercall(vcpu);
+	case SVM_EXIT_INVD:	/* never drop dirty host lines: INVD acts as WBINVD */
+	case SVM_EXIT_WBINVD:	return hvx_handle_nop(vcpu);
+	case SVM_EXIT_RDPMC:	/* no virtual PMU: host counters stay private */
+		hvx_inject_gp(vcpu, 0);
+		return 1;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+	case SVM_EXIT_MWAIT_COND:
+		return hvx_handle_ud(vcpu);	/* SVM and MONITOR are hidden */
+	case SVM_EXIT_SHUTDOWN:	return svm_handle_shutdown(vcpu);
+	default:
+		break;
+	}
+	/* VMEXIT_INVALID is -1; some implementations store only 32 bits of it. */
+	if (code == SVM_EXIT_INVALID || code == (u32)SVM_EXIT_INVALID)
+		return svm_fail_entry(vcpu);
+	return hvx_exit_unexpected(vcpu, code);
+}
+
+int svm_vcpu_run(struct hvx_vcpu *vcpu)
+{
+	int fault = 0;
+
+	svm_prepare_entry(vcpu);
+	if (!svm_enter(vcpu, &fault)) {
+		/* Not entered: nothing changed; the caller's loop checks why. */
+		svm_cancel_entry(vcpu);
+		return 1;
+	}
+	if (fault) {
+		pr_err_ratelimited("VMRUN faulted: SVM was switched off under a running vCPU\n");
+		return -EIO;
+	}
+	svm_after_exit(vcpu);
+	return svm_handle_exit(vcpu);
+}

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KVM_RUN: finish what the last exit left to userspace, then enter the
+ * guest until an exit needs userspace, a signal arrives or an error ends
+ * the run. The guest's FPU state is loaded for the whole call through the
+ * kernel's guest-fpstate API, so preemption and migration save and restore
+ * it like any task's FPU state.
+ */
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include "hvx_exit.h"
+
+static bool hvx_immediate_exit(struct kvm_run *run)
+{
+#ifdef HINT_UNSAFE_IN_KVM
+	return READ_ONCE(run->immediate_exit__unsafe);
+#else
+	return READ_ONCE(run->immediate_exit);
+#endif
+}
+
+long hvx_vcpu_run(struct hvx_vcpu *vcpu)
+{
+	struct kvm_run *run = hvx_vcpu_run_page(vcpu);
+	int r;
+
+	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
+
+	/* As in KVM, a pending I/O completes even with immediate_exit set. */
+	r = hvx_complete_userspace_exit(vcpu);
+	if (r <= 0) {
+		vcpu->x86.pending_rip = vcpu->x86.rip;
+		goto out;
+	}
+	if (hvx_immediate_exit(run)) {
+		run->exit_reason = KVM_EXIT_INTR;
+		r = -EINTR;
+		goto out;
+	}
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		/* Long guest runs must not starve the host's other tasks. */
+		cond_resched();
+		vcpu->x86.has_run = true;
+		r = hvx_arch->vcpu_run(vcpu);
+		if (r <= 0)
+			break;
+	}
+	vcpu->x86.pending_rip = vcpu->x86.rip;
+out:
+	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
+	return r;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A vCPU's architectural x86 state as the generic code sees it: the state
+ * ioctls, the exit handlers and the emulator read and write this struct,
+ * never a VMCB or a VMCS.
+ *
+ * GPRs, RIP and RFLAGS are always valid between exits (the backend copies
+ * them at every exit and back at every entry). Everything else is cached
+ * in classes: hvx_x86_get() asks the backend to fill a class on first use
+ * after an exit, hvx_x86_put() marks a class changed, and the backend writes
+ * the changed classes back before the next entry.
+ */
+#ifndef HVX_X86_H
+#define HVX_X86_H
+
+#include <linux/kvm.h>
+#include <linux/types.h>
+#include <linux/hvx.h>
+
+/* Register classes (bits of hvx_x86.avail / .dirty). */
+#define HVX_REG_SEGS	BIT(0)	/* seg[], gdt, idt, cpl */
+#define HVX_REG_CRS	BIT(1)	/* cr0, cr2, cr3, cr4, efer */
+#define HVX_REG_DRS	BIT(2)	/* dr6, dr7 (dr0-3 are swapped in software) */
+#define HVX_REG_MSRS	BIT(3)	/* syscall/sysenter MSRs, kernel_gs_base, pat */
+#define HVX_REG_EVENTS	BIT(4)	/* interrupt shadow */
+#define HVX_REG_ALL	(BIT(5) - 1)
+
+enum hvx_x86_seg {
+	HVX_X86_ES, HVX_X86_CS, HVX_X86_SS, HVX_X86_DS, HVX_X86_FS, HVX_X86_GS,
+	HVX_X86_TR, HVX_X86_LDTR, HVX_X86_NR_SEGS,
+};
+
+/* An event (exception, NMI, interrupt) to deliver at the next entry. */
+enum hvx_event_type {
+	HVX_EVENT_NONE,
+	HVX_EVENT_EXCEPTION,
+	HVX_EVENT_NMI,
+	HVX_EVENT_INTR,		/* external interrupt */
+	HVX_EVENT_SOFT_INTR,	/* INTn, re-injected after an exit during delivery */
+};
+
+struct hvx_event {
+	u8 type;		/* enum hvx_event_type */
+	u8 vector;
+	bool has_error_code;
+	u32 error_code;
+};
+
+/* What the vCPU owes userspace or the guest when KVM_RUN comes back. */
+enum hvx_pending {
+	HVX_PENDING_NONE,
+	HVX_PENDING_PIO_IN,	/* copy the PIO page into RAX, then skip the insn */
+	HVX_PENDING_PIO_OUT,	/* skip the insn */
+	HVX_PENDING_EMULATE,	/* MMIO read answered: re-run the instruction */
+	HVX_PENDING_STRING_IO,	/* INS data in / OUTS data out: re-run it */
+	HVX_PENDING_MMIO_WRITE,	/* more MMIO writes of one instruction to hand out */
+	HVX_PENDING_HYPERCALL,	/* run->hypercall.ret into RAX */
+};
+
+struct hvx_x86 {
+	u64 gprs[16];		/* in enum hvx_gpr order (RAX, RCX, RDX, RBX, ...) */
+	u64 rip;
+	u64 rflags;
+	u32 avail;		/* HVX_REG_* classes valid since the last exit */
+	u32 dirty;		/* HVX_REG_* classes to write back before entry */
+
+	/* HVX_REG_SEGS */
+	struct kvm_segment seg[HVX_X86_NR_SEGS];
+	struct kvm_dtable gdt, idt;
+	u8 cpl;
+	/* HVX_REG_CRS: efer is what the guest sees (no SVME) */
+	u64 cr0, cr2, cr3, cr4, efer;
+	/* HVX_REG_DRS */
+	u64 dr6, dr7;
+	/* HVX_REG_MSRS */
+	u64 star, lstar, cstar, sfmask, kernel_gs_base;
+	u64 sysenter_cs, sysenter_esp, sysenter_eip;
+	u64 pat;
+	/* HVX_REG_EVENTS */
+	bool interrupt_shadow;
+
+	/* Kept in software only. */
+	u64 db[4];		/* DR0-3, loaded around each entry */
+	u64 cr8;		/* TPR without an in-kernel APIC */
+	u64 xcr0;
+	u64 apic_base;
+	u64 tsc_aux;
+	u64 spec_ctrl;
+	u64 misc_enable;
+	u64 mtrr_def_type;
+	u64 mtrr_fixed[11];
+	u64 mtrr_var[16];	/* base/mask pairs for 8 variable ranges */
+	bool nmi_masked;
+
+	struct hvx_event event;		/* to inject at the next entry */
+	u8 pending;			/* enum hvx_pending */
+	u8 pio_size;			/* HVX_PENDING_PIO_IN: 1, 2 or 4 */
+
+	u64 next_rip;			/* after an instruction exit; 0: decode it */
+	u64 resume_rip;			/* where PIO/HLT/hypercall exits continue */
+	u64 pending_rip;		/* RIP when the pending exit went to userspace */
+	struct hvx_state_error state_error;	/* HVX_GET_STATE_ERROR */
+
+	/* MMIO reads userspace answered, valid while one instruction re-runs. */
+	struct hvx_mmio_frag {
+		u64 gpa;
+		u32 len;
+		u8 data[8];
+	} mmio_reads[4];
+	u8 nr_mmio_reads;
+	/* MMIO writes of the last instruction, handed out one per exit. */
+	struct hvx_mmio_frag mmio_writes[4];
+	u8 nr_mmio_writes, next_mmio_write;
+	/* String port I/O: elements buffered in the PIO page. */
+	u32 pio_count, pio_index;
+
+	/* The guest's CPUID table, from KVM_SET_CPUID2. */
+	struct kvm_cpuid_entry2 *cpuid;
+	u32 cpuid_nent;
+	bool has_run;			/* KVM_RUN entered the guest once */
+};
+
+struct hvx_vcpu;
+
+/* hvx_x86.c: the state cache, reset, consistency rules. */
+void hvx_x86_get(struct hvx_vcpu *vcpu, u32 classes);
+void hvx_x86_put(struct hvx_vcpu *vcpu, u32 classes);
+void hvx_x86_reset(struct hvx_vcpu *vcpu);
+/* enum hvx_cpu_mode of the current state (for the decoder). */
+int hvx_x86_cpu_mode(struct hvx_vcpu *vcpu);
+/*
+ * Check the cached CRs, EFER and segments against the rules the CPU
+ * enforces at entry. 0 if they hold; else -EINVAL with the broken rule in
+ * vcpu->x86.state_error (source set by the caller).
+ */
+int hvx_x86_check_state(struct hvx_vcpu *vcpu);
+bool hvx_x86_efer_valid(u64 efer);
+bool hvx_x86_cr4_valid(u64 cr4);
+void hvx_queue_exception(struct hvx_vcpu *vcpu, u8 vector, bool has_error,
+			 u32 error_code);
+static inline void hvx_inject_ud(struct hvx_vcpu *vcpu)
+{
+	hvx_queue_exception(vcpu, 6, false, 0);
+}
+static inline void hvx_inject_gp(struct hvx_vcpu *vcpu, u32 error_code)
+{
+	hvx_queue_exception(vcpu, 13, true, error_code);
+}
+
+#endif /* HVX_X86_H */
