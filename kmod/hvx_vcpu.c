@@ -106,10 +106,11 @@ static struct hvx_vcpu *hvx_vcpu_alloc(struct hvx_vm *vm, u32 id)
 {
 	struct hvx_vcpu *vcpu;
 	unsigned int i;
+	int r;
 
 	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
 	if (!vcpu)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	for (i = 0; i < HVX_VCPU_MMAP_PAGES; i++) {
 		vcpu->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 		if (!vcpu->pages[i])
@@ -120,16 +121,17 @@ static struct hvx_vcpu *hvx_vcpu_alloc(struct hvx_vm *vm, u32 id)
 	vcpu->cpu = -1;
 	mutex_init(&vcpu->lock);
 	atomic_inc(&hvx_vcpus_alive);
-	if (!fpu_alloc_guest_fpstate(&vcpu->fpu) || hvx_arch->vcpu_create(vcpu)) {
+	r = fpu_alloc_guest_fpstate(&vcpu->fpu) ? hvx_arch->vcpu_create(vcpu) : -ENOMEM;
+	if (r) {
 		hvx_vcpu_free(vcpu);
-		return NULL;
+		return ERR_PTR(r);
 	}
 	return vcpu;
 err:
 	while (i--)
 		__free_page(vcpu->pages[i]);
 	kfree(vcpu);
-	return NULL;
+	return ERR_PTR(-ENOMEM);
 }
 
 static bool hvx_vcpu_id_taken(struct hvx_vm *vm, u32 id)
@@ -161,8 +163,8 @@ int hvx_vcpu_create(struct hvx_vm *vm, unsigned long id)
 		goto out;
 	}
 	vcpu = hvx_vcpu_alloc(vm, id);
-	if (!vcpu) {
-		r = -ENOMEM;
+	if (IS_ERR(vcpu)) {
+		r = PTR_ERR(vcpu);
 		goto out;
 	}
 	fd = get_unused_fd_flags(O_CLOEXEC);

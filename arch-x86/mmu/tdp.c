@@ -70,7 +70,7 @@ const struct hvx_tdp_format hvx_npt_format = {
 };
 
 /* Guest RAM is write-back; ignore-PAT stays 0 so the guest's PAT applies. */
-const struct hvx_tdp_format hvx_ept_format = {
+struct hvx_tdp_format hvx_ept_format = {
 	.name		= "EPT",
 	.table_bits	= HVX_EPT_R | HVX_EPT_W | HVX_EPT_X,
 	.leaf_bits	= HVX_EPT_R | HVX_EPT_X | HVX_EPT_MT_WB,

@@ -37,7 +37,8 @@ struct hvx_tdp_format {
 };
 
 extern const struct hvx_tdp_format hvx_npt_format;
-extern const struct hvx_tdp_format hvx_ept_format;
+/* Not const: the VMX probe clears accessed_bit/dirty_bit without EPT A/D. */
+extern struct hvx_tdp_format hvx_ept_format;
 
 /* Results of hvx_tdp_fault() besides -errno. */
 enum hvx_tdp_fault_result {

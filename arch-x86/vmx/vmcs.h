@@ -175,7 +175,8 @@ enum vmcs_field {
 /*
  * VMREAD/VMWRITE of the current VMCS. They can only fail if hvx has no
  * current VMCS on this CPU or names a field the CPU lacks, both hvx bugs:
- * the failure is counted (vmx_vmcs_errors) rather than crashing the host.
+ * the failure is logged (vmx_vmcs_error(), rate-limited) rather than
+ * crashing the host.
  */
 void vmx_vmcs_error(bool write, u32 field);
 

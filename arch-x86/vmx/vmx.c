@@ -183,6 +183,11 @@ static int vmx_setup_config(const struct vmx_cap_msrs *m)
 		return -EOPNOTSUPP;
 	}
 	c->ept_ad = m->ept_vpid & EPT_CAP_AD;
+	/* Without A/D the CPU never sets them: aging then calls every page young. */
+	if (!c->ept_ad) {
+		hvx_ept_format.accessed_bit = 0;
+		hvx_ept_format.dirty_bit = 0;
+	}
 	/* VPIDs are optional: without INVVPID, run untagged (flushed at every entry/exit). */
 	if ((c->proc2 & PROC2_VPID) &&
 	    (!(m->ept_vpid & VPID_CAP_INVVPID) ||

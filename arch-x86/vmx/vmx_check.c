@@ -143,8 +143,7 @@ static bool vmx_check_segs(const struct vmx_guest *g, bool ia32e, bool pe,
 	}
 	if (!pe && ss_dpl != 0)
 		BAD("ss.attrib", "with CR0.PE=0, SS.DPL must be 0");
-	if (ss_dpl != (g->sel[HVX_X86_SS] & 3) && cs_type != 3)
-		BAD("ss.attrib", "SS.DPL must equal the RPL of the SS selector");
+	/* SS.DPL = SS.RPL holds only without unrestricted guest, which hvx always has. */
 
 	for (i = 0; i < HVX_X86_NR_SEGS; i++) {
 		u32 ar = g->ar[i];
@@ -194,6 +193,7 @@ static bool vmx_check(const struct vmx_guest *g, const char **field, const char 
 	bool pe = g->cr0 & X86_CR0_PE;
 	u64 fixed0 = vmx_config.cr0_fixed0 & ~(u64)(X86_CR0_PE | X86_CR0_PG);
 	u32 type;
+	int i;
 
 	if ((g->cr0 & fixed0) != fixed0 || (g->cr0 & ~vmx_config.cr0_fixed1))
 		BAD("cr0", "violates IA32_VMX_CR0_FIXED0/FIXED1 (PE and PG exempt with unrestricted guest)");
@@ -247,8 +247,13 @@ static bool vmx_check(const struct vmx_guest *g, const char **field, const char 
 		if (type == INTR_TYPE_HW_EXCEPTION && !pe && (g->entry_intr & INTR_INFO_ERROR_VALID))
 			BAD("event injection", "exceptions deliver no error code in real mode");
 	}
-	if (g->pat & 0xf8f8f8f8f8f8f8f8ULL)
-		BAD("pat", "each PAT entry must be a valid memory type");
+	for (i = 0; i < 8; i++) {
+		u8 mt = g->pat >> (i * 8);
+
+		/* UC, WC, WT, WP, WB, UC- (SDM 26.3.1.1); 2, 3 and above 7 are reserved. */
+		if (mt > 7 || mt == 2 || mt == 3)
+			BAD("pat", "each PAT entry must be a valid memory type (0, 1, 4, 5, 6 or 7)");
+	}
 	return false;
 }
 

@@ -505,11 +505,16 @@ static int vmx_set_cr0(struct hvx_vcpu *vcpu, u64 val)
 			return 1;
 		x->efer |= EFER_LMA;
 	}
+	if (!(val & X86_CR0_PG) && (x->cr0 & X86_CR0_PG) && (x->cr4 & X86_CR4_PCIDE))
+		return 1;
 	if (!(val & X86_CR0_PG) && (x->cr0 & X86_CR0_PG) && (x->efer & EFER_LMA)) {
 		if (vmx_long_mode(x))
 			return 1;
 		x->efer &= ~EFER_LMA;
 	}
+	/* Paging on or off changes every translation, as the CPU would flush. */
+	if ((val ^ x->cr0) & X86_CR0_PG)
+		set_bit(HVX_REQ_TLB_FLUSH, &vcpu->requests);
 	x->cr0 = val;
 	return 0;
 }
@@ -524,6 +529,7 @@ static int vmx_set_cr4(struct hvx_vcpu *vcpu, u64 val)
 		return 1;
 	if ((val & X86_CR4_PCIDE) && !(x->efer & EFER_LMA))
 		return 1;
+	set_bit(HVX_REQ_TLB_FLUSH, &vcpu->requests);
 	x->cr4 = val;
 	return 0;
 }
@@ -547,7 +553,10 @@ static int vmx_handle_cr(struct hvx_vcpu *vcpu)
 	case CR_QUAL_TYPE_MOV_TO_CR:
 		switch (cr) {
 		case 0: fault = vmx_set_cr0(vcpu, val); break;
-		case 3:	x->cr3 = val; break;	/* only if the CPU forces CR3 exiting */
+		case 3:	/* only if the CPU forces CR3 exiting; MOV to CR3 flushes */
+			x->cr3 = val;
+			set_bit(HVX_REQ_TLB_FLUSH, &vcpu->requests);
+			break;
 		case 4: fault = vmx_set_cr4(vcpu, val); break;
 		case 8:
 			if (val & ~0xfULL)

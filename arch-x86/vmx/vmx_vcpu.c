@@ -114,7 +114,7 @@ static u16 vmx_vpid_alloc(void)
 	if (vpid < VMX_NR_VPIDS)
 		__set_bit(vpid, vmx_vpid_bitmap);
 	else
-		vpid = 0;	/* out of VPIDs: run untagged, flushed at each transition */
+		vpid = 0;	/* out of VPIDs: run untagged (vmx_init_vmcs clears enable-VPID) */
 	spin_unlock(&vmx_vpid_lock);
 	return vpid;
 }
@@ -494,7 +494,9 @@ void vmx_init_vmcs(struct hvx_vcpu *vcpu)
 	vmcs_write32(VMCS_PIN_CONTROLS, vmx_config.pin);
 	vmx->proc = vmx_config.proc;
 	vmcs_write32(VMCS_PROC_CONTROLS, vmx->proc);
-	vmcs_write32(VMCS_PROC_CONTROLS2, vmx_config.proc2);
+	/* VPID 0 with "enable VPID" fails entry (SDM 26.2.1.1): run untagged. */
+	vmcs_write32(VMCS_PROC_CONTROLS2,
+		     vmx->vpid ? vmx_config.proc2 : vmx_config.proc2 & ~PROC2_VPID);
 	vmx->entry = vmx_config.entry;
 	vmcs_write32(VMCS_ENTRY_CONTROLS, vmx->entry);
 	vmcs_write32(VMCS_EXIT_CONTROLS, vmx_config.exit);

@@ -138,6 +138,29 @@ static void vmx_cr_fixed_bits(void)
 	ASSERT_TRUE(!vmx_caps_cr_valid(0x13626f0, cr4_fixed0, cr4_fixed1));	/* bit 24 not allowed */
 }
 
+/*
+ * Controls fitted to a capability MSR: allowed-0 bits (low half) are
+ * forced on, wanted bits kept only where allowed-1 (high half) permits,
+ * and the required bits the CPU cannot set come back as the error mask.
+ */
+static void vmx_adjust_ctl(void)
+{
+	/* must be 1: bits 1, 2; may be 1: bits 1, 2, 4, 7 */
+	__u64 msr = ((__u64)0x96 << 32) | 0x06;
+	__u32 ctl;
+
+	ASSERT_EQ(vmx_caps_adjust_ctl(msr, 0x10, 0x80, &ctl), 0);
+	ASSERT_EQ(ctl, 0x96);
+	/* An optional bit the CPU lacks is dropped silently. */
+	ASSERT_EQ(vmx_caps_adjust_ctl(msr, 0x10, 0x100, &ctl), 0);
+	ASSERT_EQ(ctl, 0x16);
+	/* A required bit the CPU lacks is reported, by bit. */
+	ASSERT_EQ(vmx_caps_adjust_ctl(msr, 0x10 | 0x200, 0, &ctl), 0x200);
+	/* Nothing wanted: exactly the must-be-1 bits. */
+	ASSERT_EQ(vmx_caps_adjust_ctl(msr, 0, 0, &ctl), 0);
+	ASSERT_EQ(ctl, 0x06);
+}
+
 static void svm_check_vm_cr(void)
 {
 	const char *reason = "unset";
@@ -188,6 +211,7 @@ static const struct ktest tests[] = {
 	KTEST(vmx_features_need_secondary_controls),
 	KTEST(vmx_features_ept_needs_4level_walk),
 	KTEST(vmx_features_apicv_needs_both_controls),
+	KTEST(vmx_adjust_ctl),
 	KTEST(vmx_cr_fixed_bits),
 	KTEST(svm_check_vm_cr),
 	KTEST(svm_features_qemu_tcg),
