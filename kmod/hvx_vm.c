@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "hvx_core.h"
+#include "tdp.h"
 
 static atomic_t hvx_vms_alive = ATOMIC_INIT(0);
 
@@ -57,6 +58,18 @@ static long hvx_vm_set_memory(struct hvx_vm *vm, void __user *argp)
 	return hvx_set_user_memory_region(vm, &mem);
 }
 
+static long hvx_vm_get_stats(struct hvx_vm *vm, void __user *argp)
+{
+	struct hvx_tdp_stats s;
+	struct hvx_vm_stats out = {};
+
+	hvx_tdp_get_stats(vm, &s);
+	out.mapped_4k = s.mapped_4k;
+	out.mapped_2m = s.mapped_2m;
+	out.table_pages = s.table_pages;
+	return copy_to_user(argp, &out, sizeof(out)) ? -EFAULT : 0;
+}
+
 static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct hvx_vm *vm = filp->private_data;
@@ -72,6 +85,8 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		return hvx_check_extension(vm, arg);
 	case KVM_SET_USER_MEMORY_REGION:
 		return hvx_vm_set_memory(vm, (void __user *)arg);
+	case HVX_GET_VM_STATS:
+		return hvx_vm_get_stats(vm, (void __user *)arg);
 	case KVM_SET_TSS_ADDR:
 		/* VMX without unrestricted guest needs it; hvx never does. */
 		return arg > 0xffffffffUL - 3 * PAGE_SIZE ? -EINVAL : 0;

@@ -2,10 +2,13 @@
 /*
  * Guest memory as the VMM sees it: writes visible both ways, a slot added
  * and removed while a vCPU runs, the backing munmap'ed or MADV_DONTNEED'ed
- * under a running guest, and two VMs that cannot see each other's memory.
- * (READONLY slots: memslot_test and mmio_test.)
+ * under a running guest, two VMs that cannot see each other's memory, and
+ * (hvx) 2 MiB nested mappings of huge-page backing that go when the backing
+ * does. (READONLY slots: memslot_test and mmio_test.)
  */
 #include <pthread.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -238,12 +241,111 @@ static void two_vms_isolated(void)
 	ASSERT_ERRNO(_vm_set_slot(b, 1, 0, SLOT_GPA, 0, NULL), EINVAL);
 }
 
+/* --- 2 MiB nested mappings ---------------------------------------------- */
+
+#define HUGE_SLOT	7
+#define HUGE_GPA	0x80000000ULL
+#define HUGE_SIZE	(4ULL << 20)
+#define HUGE_PAGE	(2ULL << 20)
+
+/*
+ * RDI: a GPA, RSI: bytes. Syncs once first, so that the host counts the
+ * mappings of everything else the guest uses, then reads one qword per
+ * 2 MiB.
+ */
+static void guest_touch_huge(uint64_t gpa, uint64_t size)
+{
+	volatile uint64_t *p;
+	uint64_t off, sum = 0;
+
+	GUEST_SYNC(0);
+	for (off = 0; off < size; off += HUGE_PAGE) {
+		p = (volatile uint64_t *)(gpa + off);
+		sum += *p;
+	}
+	GUEST_SYNC(sum);
+	GUEST_DONE();
+}
+
+/* kB of AnonHugePages in the VMA holding @addr, from /proc/self/smaps. */
+static long anon_huge_kb(void *addr)
+{
+	unsigned long start, end, a = (unsigned long)addr;
+	char line[256];
+	bool in_vma = false;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 && strchr(line, '-') < strchr(line, ' '))
+			in_vma = a >= start && a < end;
+		else if (in_vma && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+static struct hvx_vm_stats vm_stats(struct vm *vm)
+{
+	struct hvx_vm_stats s;
+
+	CHECK_OK(ioctl(vm->fd, HVX_GET_VM_STATS, &s));
+	return s;
+}
+
+static void huge_backing_mapped_2m(void)
+{
+	struct vm *vm = vm_create(VM_MEM_DEFAULT);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, (void (*)(void))guest_touch_huge);
+	struct hvx_vm_stats before, mapped, after;
+	char *raw, *mem;
+	long kb;
+
+	if (!dev_is_hvx())
+		SKIP("HVX_GET_VM_STATS is hvx's own");
+	/* 2 MiB-aligned anonymous memory, THP asked for and faulted in. */
+	raw = mmap(NULL, HUGE_SIZE + HUGE_PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(raw != MAP_FAILED);
+	mem = (char *)(((unsigned long)raw + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
+	if (madvise(mem, HUGE_SIZE, MADV_HUGEPAGE))
+		SKIP("madvise(MADV_HUGEPAGE): %s", strerror(errno));
+	memset(mem, 1, HUGE_SIZE);
+	kb = anon_huge_kb(mem);
+	ktap_print("backing: %ld kB in transparent huge pages", kb);
+	if (kb < 2048)
+		SKIP("the host gave no transparent huge page to the backing");
+
+	vm_set_slot(vm, HUGE_SLOT, 0, HUGE_GPA, HUGE_SIZE, mem);
+	vcpu_set_arg(vcpu, HUGE_GPA, HUGE_SIZE);
+	vcpu_run_ucall(vcpu, UCALL_SYNC, NULL);
+	before = vm_stats(vm);
+	vcpu_run_ucall(vcpu, UCALL_SYNC, NULL);
+	mapped = vm_stats(vm);
+	ktap_print("2 MiB leaves: %llu before the guest touched the slot, %llu after",
+		   (unsigned long long)before.mapped_2m, (unsigned long long)mapped.mapped_2m);
+	/* Each huge page of the backing became one 2 MiB leaf. */
+	ASSERT_EQ(mapped.mapped_2m - before.mapped_2m, (uint64_t)kb / 2048);
+
+	/* The backing goes: the notifier zaps those leaves; nothing kept. */
+	CHECK_OK(munmap(raw, HUGE_SIZE + HUGE_PAGE));
+	after = vm_stats(vm);
+	ktap_print("2 MiB leaves after munmap of the backing: %llu",
+		   (unsigned long long)after.mapped_2m);
+	ASSERT_EQ(after.mapped_2m, before.mapped_2m);
+	ASSERT_ERRNO(ioctl(vm->fd, HVX_GET_VM_STATS, NULL), EFAULT);
+}
+
 static const struct ktest tests[] = {
 	KTEST(writes_visible_both_ways),
 	KTEST(slot_toggled_while_running),
 	KTEST(backing_munmapped),
 	KTEST(madvise_dontneed_zeroes),
 	KTEST(two_vms_isolated),
+	KTEST(huge_backing_mapped_2m),
 };
 
 int main(void)

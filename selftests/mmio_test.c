@@ -2,7 +2,8 @@
 /*
  * MMIO exits (KVM_EXIT_MMIO): guest reads and writes of 1, 2, 4 and 8 bytes
  * to a GPA no slot covers, a read-modify-write instruction (a read exit,
- * then a write exit), and a write to a READONLY slot.
+ * then a write exit), a write to a READONLY slot, and (hvx) an MMIO
+ * access by an instruction the emulator does not handle.
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -139,11 +140,53 @@ static void mmio_readonly_slot_write(void)
 	ASSERT_EQ(mem[0x40], 7);
 }
 
+/* IMUL with a memory operand: outside hvx's emulator (arch-x86/emulate/README.md). */
+static void guest_mmio_imul(void)
+{
+	uint64_t v = 3;
+
+	asm volatile("imul (%1), %0" : "+r"(v) : "r"(MMIO_GPA) : "memory");
+	GUEST_DONE();
+}
+
+/*
+ * hvx reports what it cannot emulate as KVM does: KVM_EXIT_INTERNAL_ERROR,
+ * KVM_INTERNAL_ERROR_EMULATION, with the instruction's bytes. (KVM's own
+ * emulator handles IMUL, so this is hvx-only.)
+ */
+static void mmio_unemulated_insn(void)
+{
+	struct vm *vm = vm_create(VM_MEM_DEFAULT);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_mmio_imul);
+	struct kvm_run *run = vcpu->run;
+	struct kvm_regs regs;
+	uint8_t *code;
+
+	if (!dev_is_hvx())
+		SKIP("KVM's emulator handles IMUL");
+	vcpu_run_expect(vcpu, KVM_EXIT_INTERNAL_ERROR);
+	ASSERT_EQ(run->emulation_failure.suberror, KVM_INTERNAL_ERROR_EMULATION);
+	ASSERT_EQ(run->emulation_failure.ndata, 3);
+	ASSERT_TRUE(run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES);
+	CHECK_OK(ioctl(vcpu->fd, KVM_GET_REGS, &regs));
+	code = gpa2hva(vm, regs.rip);	/* identity-mapped guest code */
+	ktap_print("RIP %#llx, %u instruction bytes reported, first %02x %02x %02x",
+		   (unsigned long long)regs.rip, run->emulation_failure.insn_size,
+		   run->emulation_failure.insn_bytes[0], run->emulation_failure.insn_bytes[1],
+		   run->emulation_failure.insn_bytes[2]);
+	ASSERT_TRUE(run->emulation_failure.insn_size >= 3 &&
+		    run->emulation_failure.insn_size <= 15);
+	ASSERT_TRUE(!memcmp(run->emulation_failure.insn_bytes, code,
+			    run->emulation_failure.insn_size));
+	ASSERT_EQ(code[run->emulation_failure.insn_size - 2], 0xaf);	/* 0F AF: IMUL r, r/m */
+}
+
 static const struct ktest tests[] = {
 	KTEST(mmio_write),
 	KTEST(mmio_read),
 	KTEST(mmio_read_modify_write),
 	KTEST(mmio_readonly_slot_write),
+	KTEST(mmio_unemulated_insn),
 };
 
 int main(void)

@@ -19,7 +19,7 @@
 #define HVX_DEVICE_PATH		"/dev/hvx"
 
 /* Version of the hvx extension ABI described in this file. */
-#define HVX_ABI_VERSION		2	/* 2: HVX_GET_STATE_ERROR */
+#define HVX_ABI_VERSION		2	/* 2: HVX_GET_STATE_ERROR, HVX_GET_VM_STATS */
 
 #define HVXIO			0xE7
 
@@ -108,5 +108,20 @@ struct hvx_state_error {
 };
 
 #define HVX_GET_STATE_ERROR	_IOR(HVXIO, 0x01, struct hvx_state_error)
+
+/*
+ * What a VM's nested page tables (EPT/NPT) map right now, on the VM fd:
+ * leaves of each size and the table pages behind them. Pages the guest
+ * has not touched, or that the VMM's mm took back (munmap, reclaim,
+ * MADV_DONTNEED, KSM, THP split), are not mapped.
+ */
+struct hvx_vm_stats {
+	__u64 mapped_4k;		/* 4 KiB leaves */
+	__u64 mapped_2m;		/* 2 MiB leaves */
+	__u64 table_pages;		/* page-table pages, root included */
+	__u64 reserved[5];
+};
+
+#define HVX_GET_VM_STATS	_IOR(HVXIO, 0x02, struct hvx_vm_stats)
 
 #endif /* _UAPI_LINUX_HVX_H */
