@@ -79,7 +79,7 @@ demo: deps testbed-build
 	testbed/run-suite.sh demo-$(DEMO)
 
 # guest_bench runs in each of these (testbed/run-suite.sh bench-<testbed>).
-BENCH_TESTBEDS ?= svm-6.12
+BENCH_TESTBEDS ?= svm-6.12 vmx-6.12
 BENCH_NEEDS_HVX := $(filter-out kvmref-%,$(BENCH_TESTBEDS))
 
 bench: deps $(if $(BENCH_NEEDS_HVX),testbed-build)

@@ -128,37 +128,9 @@ static void vm_build_descriptor_tables(struct vm *vm)
 	*(uint16_t *)((char *)gpa2hva(vm, GUEST_TSS_GPA) + 0x66) = TSS_SIZE;
 }
 
-/*
- * A backend that cannot run guests yet (hvx's VMX backend, until it does)
- * answers KVM_RUN with EOPNOTSUPP: the guest tests then skip, saying so,
- * instead of failing on something that is documented as missing.
- */
-static void skip_unless_guests_run(int dev)
-{
-	static int runs = -1;
-	struct kvm_run *run;
-	int vm, vcpu;
-
-	if (runs < 0) {
-		vm = hvx_vm_create(dev);
-		vcpu = hvx_vcpu_create(vm, 0);
-		run = hvx_vcpu_map(vcpu);
-		run->immediate_exit = 1;
-		runs = !(ioctl(vcpu, KVM_RUN, 0) == -1 && errno == EOPNOTSUPP);
-		munmap(run, hvx_vcpu_mmap_size());
-		close(vcpu);
-		close(vm);
-	}
-	if (!runs)
-		SKIP("this backend does not run guests yet (KVM_RUN: EOPNOTSUPP)");
-}
-
 struct vm *vm_create_on(int dev, uint64_t mem_size)
 {
-	struct vm *vm;
-
-	skip_unless_guests_run(dev);
-	vm = calloc(1, sizeof(*vm));
+	struct vm *vm = calloc(1, sizeof(*vm));
 
 	if (!vm)
 		FAIL("out of memory");
