@@ -50,7 +50,8 @@ static const struct vmx_ctl_name vmx_proc_names[] = {
 	{ PROC_TSC_OFFSETTING, "use TSC offsetting" },
 	{ PROC_CR8_LOAD_EXITING, "CR8-load exiting" },
 	{ PROC_CR8_STORE_EXITING, "CR8-store exiting" },
-	{ PROC_UNCOND_IO_EXITING, "unconditional I/O exiting" },
+	{ PROC_USE_IO_BITMAPS, "use I/O bitmaps" },
+	{ PROC_USE_MSR_BITMAPS, "use MSR bitmaps" },
 	{ PROC_RDPMC_EXITING, "RDPMC exiting" },
 	{ PROC_MWAIT_EXITING, "MWAIT exiting" },
 	{ PROC_MONITOR_EXITING, "MONITOR exiting" },
@@ -146,7 +147,8 @@ static int vmx_setup_config(const struct vmx_cap_msrs *m)
 				"processor-based", vmx_proc_names,
 				PROC_HLT_EXITING | PROC_TSC_OFFSETTING |
 				PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING |
-				PROC_UNCOND_IO_EXITING | PROC_RDPMC_EXITING |
+				PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
+				PROC_RDPMC_EXITING |
 				PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
 				PROC_SECONDARY_CONTROLS, 0, &c->proc);
 	if (!r)
@@ -279,9 +281,18 @@ static int vmx_probe(struct hvx_caps *caps)
 	return 0;
 }
 
+u64 vmx_io_bitmap_a_pa, vmx_io_bitmap_b_pa, vmx_msr_bitmap_pa;
+static struct page *vmx_bitmaps[3];	/* I/O A, I/O B, MSR */
+
 static void vmx_hardware_unsetup(void)
 {
-	int cpu;
+	int cpu, i;
+
+	for (i = 0; i < ARRAY_SIZE(vmx_bitmaps); i++) {
+		if (vmx_bitmaps[i])
+			__free_page(vmx_bitmaps[i]);
+		vmx_bitmaps[i] = NULL;
+	}
 
 	for_each_possible_cpu(cpu) {
 		struct page *page = per_cpu(vmx_vmxon_region, cpu);
@@ -294,7 +305,19 @@ static void vmx_hardware_unsetup(void)
 
 static int vmx_hardware_setup(void)
 {
-	int cpu;
+	int cpu, i;
+
+	for (i = 0; i < ARRAY_SIZE(vmx_bitmaps); i++) {
+		vmx_bitmaps[i] = alloc_page(GFP_KERNEL);
+		if (!vmx_bitmaps[i]) {
+			vmx_hardware_unsetup();
+			return -ENOMEM;
+		}
+		memset(page_address(vmx_bitmaps[i]), VMX_BITMAP_ALL_EXIT, PAGE_SIZE);
+	}
+	vmx_io_bitmap_a_pa = page_to_phys(vmx_bitmaps[0]);
+	vmx_io_bitmap_b_pa = page_to_phys(vmx_bitmaps[1]);
+	vmx_msr_bitmap_pa = page_to_phys(vmx_bitmaps[2]);
 
 	for_each_possible_cpu(cpu) {
 		struct page *page;

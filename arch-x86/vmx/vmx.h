@@ -22,6 +22,16 @@ struct vmx_config {
 };
 extern struct vmx_config vmx_config;
 
+/*
+ * The I/O bitmaps (A: ports 0-0x7fff, B: 0x8000-0xffff, a bit per port)
+ * and the MSR bitmap (read/write halves for the low and high MSR ranges),
+ * shared by every vCPU: all bits set, so every port access and every
+ * RDMSR/WRMSR exits to hvx's policy (kmod/hvx_msr.c), as on SVM. An MSR
+ * or port is passed through by clearing its bit here.
+ */
+#define VMX_BITMAP_ALL_EXIT	0xff
+extern u64 vmx_io_bitmap_a_pa, vmx_io_bitmap_b_pa, vmx_msr_bitmap_pa;
+
 /* What each CPU keeps while VMX is on. Only touched on its own CPU, IRQs off. */
 struct vmx_cpu {
 	struct list_head loaded;	/* VMCSs active (not clear) on this CPU */

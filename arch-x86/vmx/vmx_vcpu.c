@@ -501,6 +501,9 @@ void vmx_init_vmcs(struct hvx_vcpu *vcpu)
 	vmcs_write32(VMCS_ENTRY_CONTROLS, vmx->entry);
 	vmcs_write32(VMCS_EXIT_CONTROLS, vmx_config.exit);
 	vmcs_write32(VMCS_EXCEPTION_BITMAP, VMX_EXCEPTION_BITMAP);
+	vmcs_write64(VMCS_IO_BITMAP_A, vmx_io_bitmap_a_pa);
+	vmcs_write64(VMCS_IO_BITMAP_B, vmx_io_bitmap_b_pa);
+	vmcs_write64(VMCS_MSR_BITMAP, vmx_msr_bitmap_pa);
 	vmcs_write32(VMCS_PF_ERROR_CODE_MASK, 0);
 	vmcs_write32(VMCS_PF_ERROR_CODE_MATCH, 0);
 	vmcs_write32(VMCS_CR3_TARGET_COUNT, 0);
