@@ -202,6 +202,8 @@ unsigned int hvx_vm_count(void);
 void hvx_vcpu_request(struct hvx_vcpu *vcpu, enum hvx_request req);
 void hvx_vm_request_all(struct hvx_vm *vm, enum hvx_request req);
 void hvx_vm_flush_tlbs(struct hvx_vm *vm);
+bool hvx_enter_guest_mode(struct hvx_vcpu *vcpu);
+void hvx_leave_guest_mode(struct hvx_vcpu *vcpu);
 
 /* hvx_memslot.c: KVM_SET_USER_MEMORY_REGION and gpa lookups. */
 int hvx_memslots_init(struct hvx_vm *vm);

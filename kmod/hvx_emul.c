@@ -395,19 +395,26 @@ bool hvx_emu_next_mmio_write(struct hvx_vcpu *vcpu)
  * emulator's default). Returns 1 to re-enter the guest, 0 with kvm_run
  * filled in, or -errno.
  */
+/* Fetch, decode and execute the instruction at RIP: an emulator result. */
+static int hvx_emu_run(struct hvx_vcpu *vcpu, struct hvx_emu_ctxt *ctxt, u32 rep_budget)
+{
+	int r;
+
+	hvx_emu_init(vcpu, ctxt);
+	ctxt->rep_budget = rep_budget;
+	r = hvx_emu_fetch_decode(ctxt);
+	if (r == HVX_EMU_OK)
+		r = hvx_emu_execute(ctxt);
+	/* Bytes missing at the end of the guest's memory: not decodable. */
+	return r == HVX_EMU_TRUNCATED ? HVX_EMU_UNHANDLEABLE : r;
+}
+
 int hvx_emulate(struct hvx_vcpu *vcpu, u32 rep_budget)
 {
 	struct hvx_emu_ctxt ctxt;
 	int r;
 
-	hvx_emu_init(vcpu, &ctxt);
-	ctxt.rep_budget = rep_budget;
-	r = hvx_emu_fetch_decode(&ctxt);
-	if (r == HVX_EMU_OK)
-		r = hvx_emu_execute(&ctxt);
-	if (r == HVX_EMU_TRUNCATED)
-		r = HVX_EMU_UNHANDLEABLE;
-	r = hvx_emu_result(vcpu, &ctxt, r);
+	r = hvx_emu_result(vcpu, &ctxt, hvx_emu_run(vcpu, &ctxt, rep_budget));
 	if (r == 1 && hvx_emu_next_mmio_write(vcpu)) {
 		vcpu->x86.pending = HVX_PENDING_MMIO_WRITE;
 		return 0;
@@ -423,17 +430,11 @@ int hvx_emulate_string_io(struct hvx_vcpu *vcpu, unsigned int size)
 	u32 budget;
 	int r;
 
-	hvx_emu_init(vcpu, &ctxt);
 	/* INS re-runs consume exactly the elements userspace supplied. */
 	budget = x->pio_count > x->pio_index ? x->pio_count : PAGE_SIZE / size;
 	if (x->pio_count <= x->pio_index)
 		x->pio_count = x->pio_index = 0;
-	ctxt.rep_budget = budget;
-	r = hvx_emu_fetch_decode(&ctxt);
-	if (r == HVX_EMU_OK)
-		r = hvx_emu_execute(&ctxt);
-	if (r == HVX_EMU_TRUNCATED)
-		r = HVX_EMU_UNHANDLEABLE;
+	r = hvx_emu_run(vcpu, &ctxt, budget);
 	if (r == HVX_EMU_IO_NEEDED)
 		return 0;	/* INS: kvm_run asks for the data */
 	if (r != HVX_EMU_OK && r != HVX_EMU_YIELD) {

@@ -218,9 +218,10 @@ static unsigned int hvx_guest_chunk(u64 gpa, unsigned int len)
  * sleep; a slot changing meanwhile only means the copy used the old one,
  * as it could on KVM.
  */
-int hvx_read_guest(struct hvx_vm *vm, u64 gpa, void *buf, unsigned int len)
+static int hvx_copy_guest(struct hvx_vm *vm, u64 gpa, void *buf, unsigned int len,
+			  bool write)
 {
-	unsigned long hva;
+	unsigned long hva, left;
 	int r;
 
 	if (current->mm != vm->mm)
@@ -228,10 +229,12 @@ int hvx_read_guest(struct hvx_vm *vm, u64 gpa, void *buf, unsigned int len)
 	while (len) {
 		unsigned int n = hvx_guest_chunk(gpa, len);
 
-		r = hvx_guest_hva(vm, gpa, false, &hva);
+		r = hvx_guest_hva(vm, gpa, write, &hva);
 		if (r)
 			return r;
-		if (copy_from_user(buf, (const void __user *)hva, n))
+		left = write ? copy_to_user((void __user *)hva, buf, n)
+			     : copy_from_user(buf, (const void __user *)hva, n);
+		if (left)
 			return -EFAULT;
 		gpa += n;
 		buf += n;
@@ -240,25 +243,14 @@ int hvx_read_guest(struct hvx_vm *vm, u64 gpa, void *buf, unsigned int len)
 	return 0;
 }
 
+int hvx_read_guest(struct hvx_vm *vm, u64 gpa, void *buf, unsigned int len)
+{
+	return hvx_copy_guest(vm, gpa, buf, len, false);
+}
+
 int hvx_write_guest(struct hvx_vm *vm, u64 gpa, const void *buf,
 		    unsigned int len)
 {
-	unsigned long hva;
-	int r;
-
-	if (current->mm != vm->mm)
-		return -EFAULT;
-	while (len) {
-		unsigned int n = hvx_guest_chunk(gpa, len);
-
-		r = hvx_guest_hva(vm, gpa, true, &hva);
-		if (r)
-			return r;
-		if (copy_to_user((void __user *)hva, buf, n))
-			return -EFAULT;
-		gpa += n;
-		buf += n;
-		len -= n;
-	}
-	return 0;
+	/* copy_to_user() only reads @buf. */
+	return hvx_copy_guest(vm, gpa, (void *)buf, len, true);
 }

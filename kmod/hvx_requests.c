@@ -7,6 +7,8 @@
  * either the vCPU sees the bit, or we see it in guest mode and send an IPI,
  * which forces a VM exit (external interrupts always exit the guest).
  */
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/smp.h>
 #include "hvx_core.h"
 
@@ -30,6 +32,37 @@ static void hvx_kick(struct hvx_vcpu *vcpu, bool wait)
 	 */
 	if (cpu >= 0 && cpu != raw_smp_processor_id())
 		smp_call_function_single(cpu, hvx_kick_ipi, NULL, wait);
+}
+
+/*
+ * The vCPU's half of the protocol, right before a guest entry; preemption
+ * is already off. Turns interrupts off and reloads the guest's FPU
+ * registers (with interrupts off, so no softirq can take the FPU in
+ * between), then announces guest mode. Returns false, interrupts on again,
+ * if a reschedule, a signal or a request other than TLB flush says not to
+ * enter; the TLB flush request is the backend's to take.
+ */
+bool hvx_enter_guest_mode(struct hvx_vcpu *vcpu)
+{
+	local_irq_disable();
+	hvx_reload_guest_fpu();
+	WRITE_ONCE(vcpu->cpu, smp_processor_id());
+	WRITE_ONCE(vcpu->mode, HVX_IN_GUEST);
+	/* Pairs with the barrier in hvx_kick(). */
+	smp_mb();
+	if (need_resched() || signal_pending(current) ||
+	    (READ_ONCE(vcpu->requests) & ~BIT(HVX_REQ_TLB_FLUSH))) {
+		hvx_leave_guest_mode(vcpu);
+		return false;
+	}
+	return true;
+}
+
+/* After the exit, with interrupts still off: they come back on here. */
+void hvx_leave_guest_mode(struct hvx_vcpu *vcpu)
+{
+	WRITE_ONCE(vcpu->mode, HVX_OUTSIDE_GUEST);
+	local_irq_enable();
 }
 
 void hvx_vcpu_request(struct hvx_vcpu *vcpu, enum hvx_request req)

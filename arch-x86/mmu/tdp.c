@@ -235,7 +235,7 @@ static bool hvx_tdp_walk_gfns(struct hvx_vm *vm, u64 start, u64 end,
 
 	lockdep_assert_held(&vm->mmu_lock);
 	end = min(end, HVX_TDP_GFN_LIMIT);
-	if (!tdp || start >= end)
+	if (start >= end)
 		return false;
 	return hvx_tdp_walk_range(tdp, tdp->root, HVX_TDP_LEVELS, 0,
 				  start, end, fn);
@@ -269,7 +269,7 @@ bool hvx_tdp_age_gfn_range(struct hvx_vm *vm, u64 start_gfn, u64 end_gfn,
 			   bool clear)
 {
 	/* No accessed bit: call every page young rather than evict blindly. */
-	if (vm->tdp && !vm->tdp->fmt->accessed_bit)
+	if (!vm->tdp->fmt->accessed_bit)
 		return true;
 	return hvx_tdp_walk_gfns(vm, start_gfn, end_gfn,
 				 clear ? hvx_tdp_clear_young_leaf :
@@ -542,8 +542,6 @@ int hvx_tdp_fault(struct hvx_vcpu *vcpu, u64 gpa, bool write, bool fetch)
 	int r;
 
 	/* @fetch needs nothing: leaves are never no-execute. */
-	if (!vm->tdp)
-		return -EOPNOTSUPP;
 	/* GUP works on current->mm; only the VM's own threads may fault. */
 	if (current->mm != vm->mm)
 		return -EFAULT;
@@ -605,10 +603,6 @@ int hvx_tdp_init(struct hvx_vm *vm)
 	struct hvx_tdp *tdp;
 	int r;
 
-	/* A backend without nested paging (shadow paging) has no tables. */
-	if (!fmt)
-		return 0;
-
 	tdp = kzalloc(sizeof(*tdp), GFP_KERNEL_ACCOUNT);
 	if (!tdp)
 		return -ENOMEM;
@@ -637,8 +631,6 @@ int hvx_tdp_init(struct hvx_vm *vm)
  */
 void hvx_tdp_destroy(struct hvx_vm *vm)
 {
-	if (!vm->tdp)
-		return;
 	hvx_tdp_notifier_unregister(vm);
 	hvx_tdp_free(vm->tdp);
 	vm->tdp = NULL;
@@ -646,14 +638,12 @@ void hvx_tdp_destroy(struct hvx_vm *vm)
 
 u64 hvx_tdp_root_pa(struct hvx_vm *vm)
 {
-	return vm->tdp ? __pa(vm->tdp->root) : 0;
+	return __pa(vm->tdp->root);
 }
 
 void hvx_tdp_get_stats(struct hvx_vm *vm, struct hvx_tdp_stats *stats)
 {
-	memset(stats, 0, sizeof(*stats));
 	spin_lock(&vm->mmu_lock);
-	if (vm->tdp)
-		*stats = vm->tdp->stats;
+	*stats = vm->tdp->stats;
 	spin_unlock(&vm->mmu_lock);
 }

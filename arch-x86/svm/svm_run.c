@@ -157,21 +157,11 @@ static bool svm_enter(struct hvx_vcpu *vcpu, int *fault)
 	int cpu;
 
 	preempt_disable();
-	local_irq_disable();
-	/* With interrupts off, so no softirq can take the FPU in between. */
-	hvx_reload_guest_fpu();
-	cpu = smp_processor_id();
-	WRITE_ONCE(vcpu->cpu, cpu);
-	WRITE_ONCE(vcpu->mode, HVX_IN_GUEST);
-	/* Pairs with the barrier in hvx_kick(): see kmod/hvx_requests.c. */
-	smp_mb();
-	if (need_resched() || signal_pending(current) ||
-	    (READ_ONCE(vcpu->requests) & ~BIT(HVX_REQ_TLB_FLUSH))) {
-		WRITE_ONCE(vcpu->mode, HVX_OUTSIDE_GUEST);
-		local_irq_enable();
+	if (!hvx_enter_guest_mode(vcpu)) {
 		preempt_enable();
 		return false;
 	}
+	cpu = smp_processor_id();
 	if (test_and_clear_bit(HVX_REQ_TLB_FLUSH, &vcpu->requests) ||
 	    svm->asid_cpu != cpu ||
 	    svm->asid_generation != this_cpu_read(svm_cpu.asid_generation))
@@ -192,8 +182,7 @@ static bool svm_enter(struct hvx_vcpu *vcpu, int *fault)
 	hvx_switch_to_host(vcpu, &host);
 	svm_stgi();		/* a held NMI is taken here */
 
-	WRITE_ONCE(vcpu->mode, HVX_OUTSIDE_GUEST);
-	local_irq_enable();	/* and held interrupts here */
+	hvx_leave_guest_mode(vcpu);	/* and held interrupts here */
 	preempt_enable();
 	return true;
 }

@@ -378,7 +378,6 @@ static int vmx_enter(struct hvx_vcpu *vcpu, int *result)
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct hvx_x86 *x = &vcpu->x86;
 	struct vmx_host_state h;
-	int cpu;
 
 	preempt_disable();
 	if (vmx_vcpu_load(vmx)) {
@@ -386,18 +385,7 @@ static int vmx_enter(struct hvx_vcpu *vcpu, int *result)
 		return -EIO;
 	}
 	vmx_flush_regs(vcpu);
-	local_irq_disable();
-	/* With interrupts off, so no softirq can take the FPU in between. */
-	hvx_reload_guest_fpu();
-	cpu = smp_processor_id();
-	WRITE_ONCE(vcpu->cpu, cpu);
-	WRITE_ONCE(vcpu->mode, HVX_IN_GUEST);
-	/* Pairs with the barrier in hvx_kick(): see kmod/hvx_requests.c. */
-	smp_mb();
-	if (need_resched() || signal_pending(current) ||
-	    (READ_ONCE(vcpu->requests) & ~BIT(HVX_REQ_TLB_FLUSH))) {
-		WRITE_ONCE(vcpu->mode, HVX_OUTSIDE_GUEST);
-		local_irq_enable();
+	if (!hvx_enter_guest_mode(vcpu)) {
 		preempt_enable();
 		return 0;
 	}
@@ -442,8 +430,7 @@ static int vmx_enter(struct hvx_vcpu *vcpu, int *result)
 		vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
 	}
 
-	WRITE_ONCE(vcpu->mode, HVX_OUTSIDE_GUEST);
-	local_irq_enable();	/* held interrupts are taken here */
+	hvx_leave_guest_mode(vcpu);	/* held interrupts are taken here */
 	preempt_enable();
 	return 1;
 }
