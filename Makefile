@@ -47,11 +47,13 @@ unit:
 # writes objects beside them, and two kernels' objects must not mix.
 build/ko/%/hvx.ko: FORCE
 	testbed/fetch-kernels.sh $*
-	rm -rf build/ko/$*/src
-	mkdir -p build/ko/$*/src
-	cp -r Kbuild kmod arch-x86 uapi build/ko/$*/src/
-	$(MAKE) -C build/kernels/$*/build M=$(CURDIR)/build/ko/$*/src HVX_WERROR=y modules
-	cp build/ko/$*/src/hvx.ko $@
+	@mkdir -p build/ko/$*
+	@# One build per kernel at a time: two would share src/.
+	flock build/ko/$*/.lock sh -c '\
+		rm -rf build/ko/$*/src && mkdir -p build/ko/$*/src && \
+		cp -r Kbuild kmod arch-x86 uapi build/ko/$*/src/ && \
+		$(MAKE) -C build/kernels/$*/build M=$(CURDIR)/build/ko/$*/src HVX_WERROR=y modules && \
+		cp build/ko/$*/src/hvx.ko $@'
 
 build/static/hvx: FORCE
 	$(MAKE) -C vmm-user O=$(CURDIR)/build/static STATIC=1 WERROR=1

@@ -20,6 +20,7 @@
 # guest kernel's command line (see guest-run.sh for the hvx_* switches).
 # HVX_TESTBED_CPU replaces QEMU's -cpu for svm-* and kvmref-* (default
 # qemu64,+svm,+npt). (qemu64,+svm,+npt,+xsave did not boot 6.12 in 300 s.)
+# HVX_TESTBED_OUT replaces the output directory.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +34,9 @@ kind=${name%%-*}
 tag=${name#*-}
 out=$top/build/testbed/$name
 [ "$mode" = selftests ] || out=$out-$mode
+# Several runs of one testbed at once (parallel development) each need
+# their own directory: HVX_TESTBED_OUT names it.
+out=${HVX_TESTBED_OUT:-$out}
 
 case $kind in
 svm)  emulator=qemu;  boot_args=(${HVX_TESTBED_CPU:+--cpu "$HVX_TESTBED_CPU"}) ;;
