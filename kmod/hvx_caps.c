@@ -8,6 +8,7 @@
 #include <linux/kernel.h>
 #include <asm/cpufeature.h>
 #include "hvx_core.h"
+#include "irqchip/irqchip.h"
 
 struct hvx_cap {
 	u32 cap;
@@ -41,9 +42,24 @@ static const struct hvx_cap hvx_cap_table[] = {
 	{ KVM_CAP_SET_TSS_ADDR,		NULL, 1 },
 	{ KVM_CAP_MP_STATE,		NULL, 1 },
 	{ KVM_CAP_VCPU_EVENTS,		NULL, 1 },
+	{ KVM_CAP_USER_NMI,		NULL, 1 },	/* KVM_NMI */
+	{ KVM_CAP_INTR_SHADOW,		NULL, 1 },	/* VCPU_EVENTS shadow */
 	{ KVM_CAP_DEBUGREGS,		NULL, 1 },
 	{ KVM_CAP_XSAVE,		NULL, 1 },
 	{ KVM_CAP_XCRS,			hvx_cap_xcrs },
+	/* The in-kernel irqchip (kmod/irqchip/). */
+	{ KVM_CAP_IRQCHIP,		NULL, 1 },
+	{ KVM_CAP_IRQ_ROUTING,		NULL, HVX_MAX_IRQ_ROUTES },
+	{ KVM_CAP_IRQ_INJECT_STATUS,	NULL, 1 },
+	{ KVM_CAP_SIGNAL_MSI,		NULL, 1 },
+	{ KVM_CAP_IRQFD,		NULL, 1 },
+	{ KVM_CAP_IRQFD_RESAMPLE,	NULL, 1 },
+	{ KVM_CAP_IOEVENTFD,		NULL, 1 },
+	{ KVM_CAP_IOEVENTFD_ANY_LENGTH,	NULL, 1 },
+	{ KVM_CAP_IOEVENTFD_NO_LENGTH,	NULL, 1 },
+	{ KVM_CAP_PIT2,			NULL, 1 },
+	{ KVM_CAP_PIT_STATE2,		NULL, 1 },
+	{ KVM_CAP_TSC_DEADLINE_TIMER,	NULL, 1 },
 	{ HVX_CAP_INFO,			NULL, HVX_ABI_VERSION },
 };
 

@@ -12,6 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <linux/kvm.h>
@@ -39,6 +40,7 @@ struct hvx_caps {
 
 struct hvx_vcpu;
 struct hvx_tdp_format;
+struct hvx_event;
 
 /*
  * One backend per vendor, each fills every member. cpu_* run on the CPU
@@ -70,6 +72,18 @@ struct hvx_arch_ops {
 	void (*cache_regs)(struct hvx_vcpu *vcpu, u32 mask);
 	/* Format of the nested page tables (NPT or EPT). */
 	const struct hvx_tdp_format *tdp_format;
+
+	/*
+	 * Event delivery; kmod/hvx_event.c decides what and when. Called with
+	 * interrupts off between hvx_enter_guest_mode() and the entry, the
+	 * state cache already written back: put @ev into this entry, and arm
+	 * (or disarm) the exits that say when the guest can take an external
+	 * interrupt (@irq) or an NMI (@nmi).
+	 */
+	void (*inject_event)(struct hvx_vcpu *vcpu, const struct hvx_event *ev);
+	void (*set_event_windows)(struct hvx_vcpu *vcpu, bool irq, bool nmi);
+	/* INIT: the backend's vCPU state from scratch, then hvx_x86_reset(). */
+	void (*vcpu_reset)(struct hvx_vcpu *vcpu);
 };
 
 extern const struct hvx_arch_ops vmx_arch_ops;
@@ -82,6 +96,8 @@ extern struct hvx_caps hvx_caps;
 struct hvx_vcpu;
 struct hvx_tdp_format;
 struct hvx_tdp;
+struct hvx_irqchip;
+struct hvx_lapic;
 
 /* One KVM_SET_USER_MEMORY_REGION slot (address space 0; no SMM). */
 struct hvx_memslot {
@@ -121,6 +137,9 @@ struct hvx_vm {
 
 	/* Guest TSC = host TSC + tsc_offset, the same for every vCPU. */
 	s64 tsc_offset;
+
+	/* KVM_CREATE_IRQCHIP's devices (kmod/irqchip/), NULL before. */
+	struct hvx_irqchip *irqchip;
 };
 
 /* vcpu->mode: may another CPU's kick find this vCPU in guest mode? */
@@ -132,6 +151,15 @@ enum hvx_vcpu_mode {
 /* vcpu->requests bits, checked with interrupts off just before entry. */
 enum hvx_request {
 	HVX_REQ_TLB_FLUSH,	/* nested page tables changed: flush this vCPU's TLB */
+	HVX_REQ_EVENT,		/* an event may be deliverable: re-evaluate before entry */
+	HVX_REQ_INIT_SIPI,	/* INIT or SIPI arrived: handle it outside guest mode */
+	HVX_REQ_TRIPLE_FAULT,	/* a fault while delivering #DF: KVM_EXIT_SHUTDOWN */
+};
+
+/* hvx_vcpu.apic_events bits: INIT/SIPI signals not yet acted on. */
+enum hvx_apic_event {
+	HVX_APIC_INIT,
+	HVX_APIC_SIPI,
 };
 
 #include "hvx_x86.h"
@@ -150,6 +178,14 @@ struct hvx_vcpu {
 	struct hvx_x86 x86;		/* architectural state, see hvx_x86.h */
 	struct fpu_guest fpu;		/* guest FPU/XSAVE state (kernel fpstate API) */
 	void *arch;			/* the backend's per-vCPU state */
+
+	/* Events from other threads (hvx_irq.h's CPU half, KVM_NMI). */
+	wait_queue_head_t wq;		/* HLT and wait-for-SIPI sleep here */
+	atomic_t nmi_queued;		/* NMIs not yet counted in x86.nmi_pending */
+	unsigned long apic_events;	/* enum hvx_apic_event bits */
+	u8 sipi_vector;			/* valid once HVX_APIC_SIPI is set */
+
+	struct hvx_lapic *lapic;	/* in-kernel LAPIC (kmod/irqchip/), or NULL */
 };
 
 /*
@@ -220,6 +256,23 @@ bool hvx_memslot_lookup(struct hvx_vm *vm, u64 gfn, struct hvx_memslot *out);
  */
 int hvx_read_guest(struct hvx_vm *vm, u64 gpa, void *buf, unsigned int len);
 int hvx_write_guest(struct hvx_vm *vm, u64 gpa, const void *buf, unsigned int len);
+
+/* hvx_event.c: interrupts, NMIs, exceptions, HLT, INIT/SIPI (see hvx_irq.h). */
+void hvx_event_vcpu_init(struct hvx_vcpu *vcpu);
+void hvx_event_inject(struct hvx_vcpu *vcpu);
+void hvx_event_complete(struct hvx_vcpu *vcpu, const struct hvx_event *cut_short);
+int hvx_event_before_run(struct hvx_vcpu *vcpu);
+int hvx_event_after_exit(struct hvx_vcpu *vcpu);
+void hvx_event_fill_run(struct hvx_vcpu *vcpu);
+bool hvx_interrupt_allowed(struct hvx_vcpu *vcpu);
+u64 hvx_get_cr8(struct hvx_vcpu *vcpu);
+void hvx_set_cr8(struct hvx_vcpu *vcpu, u64 cr8);
+long hvx_vcpu_interrupt(struct hvx_vcpu *vcpu, void __user *argp);
+long hvx_vcpu_nmi(struct hvx_vcpu *vcpu, void __user *argp);
+int hvx_get_mp_state(struct hvx_vcpu *vcpu, u32 *mp_state);
+int hvx_set_mp_state(struct hvx_vcpu *vcpu, u32 mp_state);
+void hvx_events_get(struct hvx_vcpu *vcpu, struct kvm_vcpu_events *e);
+int hvx_events_set(struct hvx_vcpu *vcpu, const struct kvm_vcpu_events *e);
 
 /* hvx_vcpu.c */
 int hvx_vcpu_create(struct hvx_vm *vm, unsigned long id);

@@ -6,8 +6,8 @@
  * few bits that follow guest state (OSXSAVE, the XSAVE area size).
  *
  * Hidden on purpose: SVM and VMX (no nested virtualization), MONITOR/MWAIT
- * (the guest gets #UD), x2APIC and the TSC deadline timer (no in-kernel
- * APIC yet), PKU and RDPID (their MSR/register state is not switched),
+ * (the guest gets #UD), x2APIC and the TSC deadline timer unless the VM
+ * has an in-kernel LAPIC (KVM_CREATE_IRQCHIP), PKU and RDPID (their MSR/register state is not switched),
  * machine-check banks, performance monitoring, topology leaves.
  */
 #include <linux/kernel.h>
@@ -28,6 +28,8 @@
 			 BIT(19) | BIT(20) | BIT(22) | BIT(23) | BIT(25) | BIT(26) |	\
 			 BIT(28) | BIT(29) | BIT(30))
 #define L1_ECX_OSXSAVE	BIT(27)
+#define L1_ECX_X2APIC	BIT(21)
+#define L1_ECX_TSC_DEADLINE BIT(24)
 #define L1_ECX_HYPERVISOR BIT(31)
 #define L1_EBX_KEEP	0x0000ff00u	/* CLFLUSH line size only */
 /* Leaf 7.0 */
@@ -112,7 +114,8 @@ static int hvx_build_supported_cpuid(struct kvm_cpuid_entry2 *out, u32 max)
 		case 1:
 			ADD(1, 0, false);
 			e->ebx &= L1_EBX_KEEP;
-			e->ecx = (e->ecx & L1_ECX_KEEP) | L1_ECX_HYPERVISOR;
+			/* x2APIC is the in-kernel LAPIC's, as in KVM (TSC deadline: a cap). */
+			e->ecx = (e->ecx & L1_ECX_KEEP) | L1_ECX_HYPERVISOR | L1_ECX_X2APIC;
 			e->edx &= L1_EDX_KEEP;
 			break;
 		case 2:
@@ -295,6 +298,9 @@ void hvx_guest_cpuid(struct hvx_vcpu *vcpu, u32 leaf, u32 subleaf,
 		*ecx &= ~L1_ECX_OSXSAVE;
 		if (vcpu->x86.cr4 & X86_CR4_OSXSAVE)
 			*ecx |= L1_ECX_OSXSAVE;
+		/* Without an in-kernel LAPIC nothing implements these. */
+		if (!vcpu->lapic)
+			*ecx &= ~(L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE);
 	} else if (leaf == 0xd && (subleaf == 0 || subleaf == 1)) {
 		*ebx = hvx_xsave_size(vcpu->x86.xcr0);
 	}

@@ -19,6 +19,7 @@
 #include "hvx_core.h"
 #include "hvx_exit.h"
 #include "emulate.h"
+#include "irqchip/hooks.h"
 
 static struct hvx_vcpu *to_vcpu(struct hvx_emu_ctxt *ctxt)
 {
@@ -132,6 +133,9 @@ static int emu_read_phys(struct hvx_emu_ctxt *ctxt, u64 gpa, void *buf, unsigned
 	r = hvx_read_guest(vcpu->vm, gpa, buf, size);
 	if (r != -ENOENT)
 		return r ? HVX_EMU_UNHANDLEABLE : HVX_EMU_OK;
+	/* In-kernel devices (LAPIC, IOAPIC) answer without an exit. */
+	if (size <= 8 && !hvx_io_bus_mmio(vcpu, gpa, size, false, buf))
+		return HVX_EMU_OK;
 
 	for (i = 0; i < x->nr_mmio_reads; i++) {
 		if (x->mmio_reads[i].gpa == gpa && x->mmio_reads[i].len == size) {
@@ -160,6 +164,8 @@ static int emu_write_phys(struct hvx_emu_ctxt *ctxt, u64 gpa, const void *buf,
 	r = hvx_write_guest(vcpu->vm, gpa, buf, size);
 	if (r != -ENOENT)
 		return r ? HVX_EMU_UNHANDLEABLE : HVX_EMU_OK;
+	if (size <= 8 && !hvx_io_bus_mmio(vcpu, gpa, size, true, (void *)buf))
+		return HVX_EMU_OK;
 	/* kvm_run.mmio carries at most 8 bytes: larger writes go in pieces. */
 	while (size) {
 		unsigned int n = min(size, 8u);
@@ -216,6 +222,9 @@ static int emu_pio_in(struct hvx_emu_ctxt *ctxt, u16 port, unsigned int size, u3
 	u8 *page = hvx_vcpu_pio_page(vcpu);
 	u64 count = 1;
 
+	*val = 0;
+	if (!x->pio_count && !hvx_io_bus_pio(vcpu, port, size, true, val))
+		return HVX_EMU_OK;
 	if (x->pio_index < x->pio_count) {
 		*val = 0;
 		memcpy(val, page + x->pio_index * size, size);
@@ -243,6 +252,8 @@ static int emu_pio_out(struct hvx_emu_ctxt *ctxt, u16 port, unsigned int size, u
 	struct hvx_x86 *x = &vcpu->x86;
 	u8 *page = hvx_vcpu_pio_page(vcpu);
 
+	if (!x->pio_count && !hvx_io_bus_pio(vcpu, port, size, false, &val))
+		return HVX_EMU_OK;
 	if ((x->pio_count + 1) * size > PAGE_SIZE)
 		return HVX_EMU_UNHANDLEABLE;	/* rep_budget keeps us below */
 	memcpy(page + x->pio_count * size, &val, size);

@@ -11,6 +11,8 @@
 #include "hvx_exit.h"
 #include "emulate.h"
 #include "tdp.h"
+#include "hvx_irq.h"
+#include "irqchip/hooks.h"
 
 void hvx_exit_io(struct hvx_vcpu *vcpu, u8 direction, u16 port,
 		 unsigned int size, u32 count)
@@ -102,10 +104,20 @@ static int hvx_skip_or_fail(struct hvx_vcpu *vcpu)
 		return __r == HVX_SKIP_REENTER ? 1 : 0;		\
 } while (0)
 
+/* IN's result lands in AL/AX/EAX; a 32-bit destination zero-extends. */
+static void hvx_pio_in_to_rax(struct hvx_x86 *x, unsigned int size, u32 val)
+{
+	if (size == 4)
+		x->gprs[HVX_RAX] = val;
+	else
+		x->gprs[HVX_RAX] = (x->gprs[HVX_RAX] & ~((1ULL << (size * 8)) - 1)) | val;
+}
+
 int hvx_handle_io(struct hvx_vcpu *vcpu, u16 port, unsigned int size,
 		  bool in, bool string)
 {
 	struct hvx_x86 *x = &vcpu->x86;
+	u32 val;
 	u64 next;
 	int r;
 
@@ -115,14 +127,24 @@ int hvx_handle_io(struct hvx_vcpu *vcpu, u16 port, unsigned int size,
 	r = hvx_next_rip(vcpu, &next);
 	if (r)
 		return r == -EFAULT ? 1 : hvx_exit_unexpected(vcpu, 0);
+	/*
+	 * An in-kernel device (PIC, PIT, ioeventfd) completes it here; the
+	 * next RIP is known first, so a device read with side effects (a
+	 * latch, a poll) is never repeated.
+	 */
+	val = in ? 0 : x->gprs[HVX_RAX];
+	if (!hvx_io_bus_pio(vcpu, port, size, in, &val)) {
+		if (in)
+			hvx_pio_in_to_rax(x, size, val);
+		hvx_set_rip(vcpu, next);
+		return 1;
+	}
 	x->resume_rip = next;
 	if (in) {
 		x->pending = HVX_PENDING_PIO_IN;
 		x->pio_size = size;
 		hvx_exit_io(vcpu, KVM_EXIT_IO_IN, port, size, 1);
 	} else {
-		u32 val = x->gprs[HVX_RAX];
-
 		memcpy(hvx_vcpu_pio_page(vcpu), &val, size);
 		x->pending = HVX_PENDING_PIO_OUT;
 		hvx_exit_io(vcpu, KVM_EXIT_IO_OUT, port, size, 1);
@@ -237,10 +259,18 @@ int hvx_handle_rdtscp(struct hvx_vcpu *vcpu)
 	return 1;
 }
 
-/* Without an in-kernel irqchip, HLT is the VMM's business (KVM_EXIT_HLT). */
+/*
+ * With an in-kernel irqchip the vCPU sleeps in the kernel until something
+ * ends HLT (hvx_event_before_run); without one, HLT is the VMM's business
+ * (KVM_EXIT_HLT).
+ */
 int hvx_handle_hlt(struct hvx_vcpu *vcpu)
 {
 	HVX_SKIP(vcpu);
+	if (hvx_irqchip_in_kernel(vcpu->vm)) {
+		vcpu->x86.mp_state = KVM_MP_STATE_HALTED;
+		return 1;
+	}
 	hvx_vcpu_run_page(vcpu)->exit_reason = KVM_EXIT_HLT;
 	return 0;
 }
@@ -317,6 +347,36 @@ int hvx_handle_mov_to_cr4(struct hvx_vcpu *vcpu, int gpr)
 	return 1;
 }
 
+/*
+ * MOV to CR8 where it exits (SVM with an in-kernel LAPIC, so that a lower
+ * TPR is seen at once): the TPR, or #GP for reserved bits.
+ */
+int hvx_handle_mov_to_cr8(struct hvx_vcpu *vcpu, int gpr)
+{
+	struct hvx_x86 *x = &vcpu->x86;
+	struct hvx_insn insn;
+	u64 val;
+	int r;
+
+	if (gpr < 0) {
+		r = hvx_decode_at_rip(vcpu, &insn);
+		if (r)
+			return r == -EFAULT ? 1 : hvx_exit_unexpected(vcpu, 0);
+		if (insn.map != HVX_MAP_0F || insn.opcode != 0x22 || insn.reg != 8)
+			return hvx_exit_unexpected(vcpu, 0);
+		gpr = insn.rm;
+		x->next_rip = (x->rip + insn.len) & hvx_rip_mask(vcpu);
+	}
+	val = x->gprs[gpr];
+	if (val & ~0xfULL) {
+		hvx_inject_gp(vcpu, 0);
+		return 1;
+	}
+	hvx_set_cr8(vcpu, val);
+	HVX_SKIP(vcpu);
+	return 1;
+}
+
 int hvx_handle_nop(struct hvx_vcpu *vcpu)
 {
 	HVX_SKIP(vcpu);
@@ -388,10 +448,7 @@ int hvx_complete_userspace_exit(struct hvx_vcpu *vcpu)
 		u32 val = 0;
 
 		memcpy(&val, hvx_vcpu_pio_page(vcpu), x->pio_size);
-		if (x->pio_size == 4)	/* a 32-bit destination zero-extends */
-			x->gprs[HVX_RAX] = val;
-		else
-			x->gprs[HVX_RAX] = (x->gprs[HVX_RAX] & ~((1ULL << (x->pio_size * 8)) - 1)) | val;
+		hvx_pio_in_to_rax(x, x->pio_size, val);
 		hvx_set_rip(vcpu, x->resume_rip);
 		return 1;
 	}

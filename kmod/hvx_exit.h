@@ -27,6 +27,7 @@ int hvx_handle_hlt(struct hvx_vcpu *vcpu);
 int hvx_handle_hypercall(struct hvx_vcpu *vcpu);
 int hvx_handle_nop(struct hvx_vcpu *vcpu);	/* INVD, WBINVD: skip */
 int hvx_handle_mov_to_cr4(struct hvx_vcpu *vcpu, int gpr);	/* gpr < 0: decode it */
+int hvx_handle_mov_to_cr8(struct hvx_vcpu *vcpu, int gpr);	/* gpr < 0: decode it */
 int hvx_handle_ud(struct hvx_vcpu *vcpu);	/* inject #UD */
 int hvx_exit_shutdown(struct hvx_vcpu *vcpu);
 int hvx_exit_unexpected(struct hvx_vcpu *vcpu, u64 hw_reason);

@@ -36,6 +36,9 @@ void hvx_lapic_reset(struct hvx_vcpu *vcpu, bool init);
  * The vector the vCPU's interrupt controllers would deliver now (LAPIC
  * IRR above PPR, or the PIC's through LINT0 in ExtINT mode), or -1.
  * Ignores RFLAGS.IF and interrupt shadows: those are the CPU side's.
+ * This and hvx_irqchip_ack_vector() are called with interrupts off right
+ * before a guest entry, and while a halted vCPU is about to sleep (task
+ * state not running): they must not sleep.
  */
 int hvx_irqchip_pending_vector(struct hvx_vcpu *vcpu);
 /*

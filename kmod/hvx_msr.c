@@ -15,6 +15,10 @@
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
 #include "hvx_exit.h"
+#include "irqchip/hooks.h"
+
+/* AMD SYSCFG (named MSR_K8_SYSCFG before 6.1, MSR_AMD64_SYSCFG since). */
+#define HVX_MSR_AMD64_SYSCFG	0xc0010010
 
 #define HVX_MAX_IO_MSRS		256
 #define HVX_MTRR_CAP		(0x500 | 8)	/* WC, fixed ranges, 8 variable */
@@ -75,6 +79,10 @@ int hvx_get_msr(struct hvx_vcpu *vcpu, u32 msr, u64 *val, bool host)
 	struct hvx_x86 *x = &vcpu->x86;
 	int i;
 
+	/* x2APIC registers and IA32_TSC_DEADLINE, with an in-kernel LAPIC. */
+	i = hvx_lapic_get_msr(vcpu, msr, val);
+	if (i != -ENOENT)
+		return i;
 	switch (msr) {
 	case MSR_IA32_TSC:
 		*val = rdtsc() + vcpu->vm->tsc_offset;
@@ -106,6 +114,12 @@ int hvx_get_msr(struct hvx_vcpu *vcpu, u32 msr, u64 *val, bool host)
 		*val = x->spec_ctrl;
 		return 0;
 	case MSR_K7_HWCR:
+	case HVX_MSR_AMD64_SYSCFG:
+		/*
+		 * SYSCFG: Linux reads it on AMD for the MTRR fix-up bits
+		 * (MtrrFixDramEn...); none of them apply to a guest. KVM
+		 * also reads it as 0.
+		 */
 		*val = 0;
 		return 0;
 	}
@@ -157,17 +171,17 @@ int hvx_set_msr(struct hvx_vcpu *vcpu, u32 msr, u64 val, bool host)
 	struct hvx_x86 *x = &vcpu->x86;
 	int i;
 
+	i = hvx_lapic_set_msr(vcpu, msr, val, host);
+	if (i != -ENOENT)
+		return i;
 	switch (msr) {
 	case MSR_IA32_TSC:
 		/* One offset per VM: every vCPU sees the same TSC. */
 		vcpu->vm->tsc_offset = val - rdtsc();
 		return 0;
 	case MSR_IA32_APICBASE:
-		if (val & ~(0xfffff000ULL | MSR_IA32_APICBASE_ENABLE | MSR_IA32_APICBASE_BSP) ||
-		    val >> boot_cpu_data.x86_phys_bits)
-			return 1;
-		x->apic_base = val;
-		return 0;
+		/* The LAPIC follows its base, enable and x2APIC bits. */
+		return hvx_lapic_set_base(vcpu, val, host);
 	case MSR_IA32_UCODE_REV:
 		return host ? 0 : 1;
 	case MSR_IA32_MISC_ENABLE:
@@ -194,6 +208,7 @@ int hvx_set_msr(struct hvx_vcpu *vcpu, u32 msr, u64 val, bool host)
 		x->spec_ctrl = val;
 		return 0;
 	case MSR_K7_HWCR:
+	case HVX_MSR_AMD64_SYSCFG:
 		return val ? 1 : 0;
 	case MSR_IA32_PRED_CMD:
 		/* IBPB, passed through: it only flushes predictor state. */

@@ -10,6 +10,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/smp.h>
+#include <trace/events/ipi.h>	/* smp_send_reschedule() traces the IPI on newer kernels */
 #include "hvx_core.h"
 
 static void hvx_kick_ipi(void *unused)
@@ -17,6 +18,11 @@ static void hvx_kick_ipi(void *unused)
 	/* Nothing to do: taking the interrupt already ended guest mode. */
 }
 
+/*
+ * Without @wait any context may kick (hrtimer callbacks, spinlocks held,
+ * interrupts off): the reschedule IPI needs no call-function data. With
+ * @wait, process context only: we wait for the IPI to have run there.
+ */
 static void hvx_kick(struct hvx_vcpu *vcpu, bool wait)
 {
 	int cpu;
@@ -30,8 +36,12 @@ static void hvx_kick(struct hvx_vcpu *vcpu, bool wait)
 	 * A stale CPU number only costs a spurious IPI: a vCPU that moved has
 	 * left guest mode and checks requests before entering again.
 	 */
-	if (cpu >= 0 && cpu != raw_smp_processor_id())
-		smp_call_function_single(cpu, hvx_kick_ipi, NULL, wait);
+	if (cpu < 0 || cpu == raw_smp_processor_id())
+		return;
+	if (wait)
+		smp_call_function_single(cpu, hvx_kick_ipi, NULL, 1);
+	else
+		smp_send_reschedule(cpu);
 }
 
 /*
@@ -39,8 +49,9 @@ static void hvx_kick(struct hvx_vcpu *vcpu, bool wait)
  * is already off. Turns interrupts off and reloads the guest's FPU
  * registers (with interrupts off, so no softirq can take the FPU in
  * between), then announces guest mode. Returns false, interrupts on again,
- * if a reschedule, a signal or a request other than TLB flush says not to
- * enter; the TLB flush request is the backend's to take.
+ * if a reschedule, a signal or a request other than TLB flush and event
+ * says not to enter; those two are the backend's to take from here on
+ * (the event one through hvx_event_inject()).
  */
 bool hvx_enter_guest_mode(struct hvx_vcpu *vcpu)
 {
@@ -51,7 +62,7 @@ bool hvx_enter_guest_mode(struct hvx_vcpu *vcpu)
 	/* Pairs with the barrier in hvx_kick(). */
 	smp_mb();
 	if (need_resched() || signal_pending(current) ||
-	    (READ_ONCE(vcpu->requests) & ~BIT(HVX_REQ_TLB_FLUSH))) {
+	    (READ_ONCE(vcpu->requests) & ~(BIT(HVX_REQ_TLB_FLUSH) | BIT(HVX_REQ_EVENT)))) {
 		hvx_leave_guest_mode(vcpu);
 		return false;
 	}
@@ -65,6 +76,7 @@ void hvx_leave_guest_mode(struct hvx_vcpu *vcpu)
 	local_irq_enable();
 }
 
+/* Any context; never sleeps. */
 void hvx_vcpu_request(struct hvx_vcpu *vcpu, enum hvx_request req)
 {
 	set_bit(req, &vcpu->requests);

@@ -43,15 +43,24 @@ long hvx_vcpu_run(struct hvx_vcpu *vcpu)
 			r = -EINTR;
 			break;
 		}
+		/* INIT/SIPI, a halted vCPU's sleep, a triple fault. */
+		r = hvx_event_before_run(vcpu);
+		if (r <= 0)
+			break;
 		/* Long guest runs must not starve the host's other tasks. */
 		cond_resched();
 		vcpu->x86.has_run = true;
 		r = hvx_arch->vcpu_run(vcpu);
 		if (r <= 0)
 			break;
+		/* The interrupt window userspace asked for. */
+		r = hvx_event_after_exit(vcpu);
+		if (r <= 0)
+			break;
 	}
 	vcpu->x86.pending_rip = vcpu->x86.rip;
 out:
+	hvx_event_fill_run(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
 	return r;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The vCPU state ioctls of KVM's ABI: REGS, SREGS, FPU, XSAVE, XCRS,
- * DEBUGREGS, VCPU_EVENTS, MP_STATE, plus hvx's HVX_GET_STATE_ERROR.
+ * DEBUGREGS, VCPU_EVENTS, MP_STATE, INTERRUPT, NMI (the event ones in
+ * hvx_event.c), plus hvx's HVX_GET_STATE_ERROR.
  * They work on the vendor-neutral cache in vcpu->x86 and validate as KVM
  * does, so that bad state is an EINVAL here, never a failed entry later.
  */
@@ -12,6 +13,7 @@
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 #include "hvx_exit.h"
+#include "irqchip/hooks.h"
 
 /* kvm_regs order -> enum hvx_gpr */
 static const u8 hvx_kvm_regs_order[16] = {
@@ -70,11 +72,12 @@ static long hvx_get_sregs(struct hvx_vcpu *vcpu, void __user *argp)
 	sregs.cr2 = x->cr2;
 	sregs.cr3 = x->cr3;
 	sregs.cr4 = x->cr4;
-	sregs.cr8 = x->cr8;
+	sregs.cr8 = hvx_get_cr8(vcpu);
 	sregs.efer = x->efer;
 	sregs.apic_base = x->apic_base;
-	if (x->event.type == HVX_EVENT_INTR)
-		__set_bit(x->event.vector, (unsigned long *)sregs.interrupt_bitmap);
+	/* As KVM: an external interrupt not yet delivered shows in the bitmap. */
+	if (x->interrupt.injected && !x->interrupt.soft)
+		__set_bit(x->interrupt.nr, (unsigned long *)sregs.interrupt_bitmap);
 	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
 }
 
@@ -110,7 +113,6 @@ static long hvx_set_sregs(struct hvx_vcpu *vcpu, void __user *argp)
 	x->cr2 = sregs->cr2;
 	x->cr3 = sregs->cr3;
 	x->cr4 = sregs->cr4;
-	x->cr8 = sregs->cr8 & 0xf;
 	x->efer = sregs->efer;
 
 	memset(&x->state_error, 0, sizeof(x->state_error));
@@ -120,8 +122,10 @@ static long hvx_set_sregs(struct hvx_vcpu *vcpu, void __user *argp)
 		strscpy(x->state_error.rule, "bits 63:4 are reserved", sizeof(x->state_error.rule));
 		r = -EINVAL;
 	}
+	/* x2APIC mode (bit 10) exists only with an in-kernel LAPIC. */
 	if (!r && (sregs->apic_base & ~(0xfffff000ULL | MSR_IA32_APICBASE_ENABLE |
-					  MSR_IA32_APICBASE_BSP) ||
+					  MSR_IA32_APICBASE_BSP |
+					  (vcpu->lapic ? X2APIC_ENABLE : 0)) ||
 		   sregs->apic_base >> boot_cpu_data.x86_phys_bits)) {
 		strscpy(x->state_error.field, "apic_base", sizeof(x->state_error.field));
 		strscpy(x->state_error.rule, "sets reserved bits", sizeof(x->state_error.rule));
@@ -135,13 +139,15 @@ static long hvx_set_sregs(struct hvx_vcpu *vcpu, void __user *argp)
 		x->state_error.source = HVX_STATE_ERR_SET_SREGS;
 		goto out;
 	}
-	x->apic_base = sregs->apic_base;
+	/* Checked above, so this cannot fail; it moves the LAPIC along. */
+	hvx_lapic_set_base(vcpu, sregs->apic_base, true);
+	hvx_set_cr8(vcpu, sregs->cr8);
 	/* An interrupt the VMM had pending in interrupt_bitmap: inject it. */
 	vector = find_first_bit((unsigned long *)sregs->interrupt_bitmap, 256);
 	if (vector < 256) {
-		x->event.type = HVX_EVENT_INTR;
-		x->event.vector = vector;
-		x->event.has_error_code = false;
+		x->interrupt.injected = true;
+		x->interrupt.soft = false;
+		x->interrupt.nr = vector;
 	}
 	hvx_x86_put(vcpu, HVX_REG_SEGS | HVX_REG_CRS);
 out:
@@ -285,88 +291,40 @@ static long hvx_set_debugregs(struct hvx_vcpu *vcpu, void __user *argp)
 
 static long hvx_get_vcpu_events(struct hvx_vcpu *vcpu, void __user *argp)
 {
-	const struct hvx_event *ev = &vcpu->x86.event;
 	struct kvm_vcpu_events e;
 
-	memset(&e, 0, sizeof(e));
-	hvx_x86_get(vcpu, HVX_REG_EVENTS);
-	if (ev->type == HVX_EVENT_EXCEPTION) {
-		e.exception.injected = 1;
-		e.exception.nr = ev->vector;
-		e.exception.has_error_code = ev->has_error_code;
-		e.exception.error_code = ev->error_code;
-	} else if (ev->type == HVX_EVENT_INTR || ev->type == HVX_EVENT_SOFT_INTR) {
-		e.interrupt.injected = 1;
-		e.interrupt.nr = ev->vector;
-		e.interrupt.soft = ev->type == HVX_EVENT_SOFT_INTR;
-	} else if (ev->type == HVX_EVENT_NMI) {
-		e.nmi.injected = 1;
-	}
-	e.interrupt.shadow = vcpu->x86.interrupt_shadow ? KVM_X86_SHADOW_INT_MOV_SS : 0;
-	e.nmi.masked = vcpu->x86.nmi_masked;
-	e.flags = KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_NMI_PENDING;
+	hvx_events_get(vcpu, &e);
 	return copy_to_user(argp, &e, sizeof(e)) ? -EFAULT : 0;
 }
 
 static long hvx_set_vcpu_events(struct hvx_vcpu *vcpu, void __user *argp)
 {
-	const u32 known = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SIPI_VECTOR |
-			  KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM;
-	struct hvx_event *ev = &vcpu->x86.event;
 	struct kvm_vcpu_events e;
 
 	if (copy_from_user(&e, argp, sizeof(e)))
 		return -EFAULT;
-	if (e.flags & ~known)
-		return -EINVAL;
-	/* No SMM in hvx; an NMI, the one non-exception vector 2, is not an exception. */
-	if ((e.flags & KVM_VCPUEVENT_VALID_SMM) && e.smi.smm)
-		return -EINVAL;
-	if ((e.exception.injected || e.exception.pending) &&
-	    (e.exception.nr > 31 || e.exception.nr == 2))
-		return -EINVAL;
-	if ((e.flags & KVM_VCPUEVENT_VALID_NMI_PENDING) && e.nmi.pending)
-		return -EINVAL;	/* no virtual NMI source until the in-kernel irqchip */
-
-	ev->type = HVX_EVENT_NONE;
-	if (e.exception.injected || e.exception.pending) {
-		ev->type = HVX_EVENT_EXCEPTION;
-		ev->vector = e.exception.nr;
-		ev->has_error_code = e.exception.has_error_code;
-		ev->error_code = e.exception.error_code;
-	} else if (e.interrupt.injected) {
-		ev->type = e.interrupt.soft ? HVX_EVENT_SOFT_INTR : HVX_EVENT_INTR;
-		ev->vector = e.interrupt.nr;
-		ev->has_error_code = false;
-	} else if (e.nmi.injected) {
-		ev->type = HVX_EVENT_NMI;
-		ev->vector = 2;
-		ev->has_error_code = false;
-	}
-	vcpu->x86.nmi_masked = e.nmi.masked;
-	if (e.flags & KVM_VCPUEVENT_VALID_SHADOW) {
-		hvx_x86_get(vcpu, HVX_REG_EVENTS);
-		vcpu->x86.interrupt_shadow = !!e.interrupt.shadow;
-		hvx_x86_put(vcpu, HVX_REG_EVENTS);
-	}
-	return 0;
+	return hvx_events_set(vcpu, &e);
 }
 
-/* Without an in-kernel irqchip a vCPU is always RUNNABLE, as in KVM. */
-static long hvx_get_mp_state(struct hvx_vcpu *vcpu, void __user *argp)
+/* KVM's rules: see hvx_get_mp_state() and hvx_set_mp_state() in hvx_event.c. */
+static long hvx_vcpu_get_mp_state(struct hvx_vcpu *vcpu, void __user *argp)
 {
-	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct kvm_mp_state mp = {};
+	int r;
 
+	r = hvx_get_mp_state(vcpu, &mp.mp_state);
+	if (r)
+		return r;
 	return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
 }
 
-static long hvx_set_mp_state(struct hvx_vcpu *vcpu, void __user *argp)
+static long hvx_vcpu_set_mp_state(struct hvx_vcpu *vcpu, void __user *argp)
 {
 	struct kvm_mp_state mp;
 
 	if (copy_from_user(&mp, argp, sizeof(mp)))
 		return -EFAULT;
-	return mp.mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
+	return hvx_set_mp_state(vcpu, mp.mp_state);
 }
 
 static long hvx_get_state_error(struct hvx_vcpu *vcpu, void __user *argp)
@@ -403,10 +361,14 @@ static const struct {
 	{ KVM_SET_DEBUGREGS,	hvx_set_debugregs },
 	{ KVM_GET_VCPU_EVENTS,	hvx_get_vcpu_events },
 	{ KVM_SET_VCPU_EVENTS,	hvx_set_vcpu_events },
-	{ KVM_GET_MP_STATE,	hvx_get_mp_state },
-	{ KVM_SET_MP_STATE,	hvx_set_mp_state },
+	{ KVM_GET_MP_STATE,	hvx_vcpu_get_mp_state },
+	{ KVM_SET_MP_STATE,	hvx_vcpu_set_mp_state },
+	{ KVM_INTERRUPT,	hvx_vcpu_interrupt },
+	{ KVM_NMI,		hvx_vcpu_nmi },
 	{ KVM_GET_MSRS,		hvx_vcpu_get_msrs },
 	{ KVM_SET_MSRS,		hvx_vcpu_set_msrs },
+	{ KVM_GET_LAPIC,	hvx_lapic_get_state_ioctl },
+	{ KVM_SET_LAPIC,	hvx_lapic_set_state_ioctl },
 	{ KVM_SET_CPUID2,	hvx_set_cpuid2 },
 	{ KVM_GET_CPUID2,	hvx_get_cpuid2 },
 	{ HVX_GET_STATE_ERROR,	hvx_get_state_error },

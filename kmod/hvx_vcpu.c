@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include "hvx_core.h"
 #include "hvx_exit.h"
+#include "hvx_irq.h"
 
 
 static atomic_t hvx_vcpus_alive = ATOMIC_INIT(0);
@@ -26,6 +27,8 @@ void hvx_vcpu_free(struct hvx_vcpu *vcpu)
 {
 	unsigned int i;
 
+	if (vcpu->lapic)
+		hvx_lapic_free(vcpu);
 	if (vcpu->arch)
 		hvx_arch->vcpu_free(vcpu);
 	if (vcpu->fpu.fpstate)
@@ -120,8 +123,12 @@ static struct hvx_vcpu *hvx_vcpu_alloc(struct hvx_vm *vm, u32 id)
 	vcpu->id = id;
 	vcpu->cpu = -1;
 	mutex_init(&vcpu->lock);
+	hvx_event_vcpu_init(vcpu);
 	atomic_inc(&hvx_vcpus_alive);
 	r = fpu_alloc_guest_fpstate(&vcpu->fpu) ? hvx_arch->vcpu_create(vcpu) : -ENOMEM;
+	/* After the backend's reset: the LAPIC may set its own APIC base. */
+	if (!r && hvx_irqchip_in_kernel(vm))
+		r = hvx_lapic_create(vcpu);
 	if (r) {
 		hvx_vcpu_free(vcpu);
 		return ERR_PTR(r);

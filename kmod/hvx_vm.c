@@ -15,6 +15,7 @@
 #include <linux/uaccess.h>
 #include "hvx_core.h"
 #include "tdp.h"
+#include "irqchip/irqchip.h"
 
 static atomic_t hvx_vms_alive = ATOMIC_INIT(0);
 
@@ -30,6 +31,8 @@ static void hvx_vm_destroy(struct kref *ref)
 
 	/* First: until the notifier is gone it may kick vm->vcpus[]. */
 	hvx_memslots_destroy(vm);
+	/* Then the interrupt sources (irqfds, PIT) that could reach a vCPU. */
+	hvx_irqchip_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		hvx_vcpu_free(vm->vcpus[i]);
 	mmdrop(vm->mm);
@@ -91,7 +94,8 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		/* VMX without unrestricted guest needs it; hvx never does. */
 		return arg > 0xffffffffUL - 3 * PAGE_SIZE ? -EINVAL : 0;
 	default:
-		return -ENOTTY;
+		/* KVM_CREATE_IRQCHIP and the other in-kernel device ioctls. */
+		return hvx_irqchip_vm_ioctl(vm, ioctl, arg);
 	}
 }
 

@@ -80,7 +80,11 @@ void hvx_x86_reset(struct hvx_vcpu *vcpu)
 	memset(x->mtrr_fixed, 0, sizeof(x->mtrr_fixed));
 	memset(x->mtrr_var, 0, sizeof(x->mtrr_var));
 	x->nmi_masked = false;
-	x->event.type = HVX_EVENT_NONE;
+	memset(&x->exception, 0, sizeof(x->exception));
+	memset(&x->interrupt, 0, sizeof(x->interrupt));
+	x->nmi_injected = false;
+	x->nmi_pending = 0;
+	x->event_insn_len = 0;
 	x->pending = HVX_PENDING_NONE;
 	hvx_x86_put(vcpu, HVX_REG_ALL);
 }
@@ -198,20 +202,4 @@ int hvx_x86_check_state(struct hvx_vcpu *vcpu)
 	if (cs->present && !cs->s)
 		return hvx_state_bad(vcpu, "cs", "CS must be a code or data segment (S=1)");
 	return 0;
-}
-
-void hvx_queue_exception(struct hvx_vcpu *vcpu, u8 vector, bool has_error,
-			 u32 error_code)
-{
-	struct hvx_event *ev = &vcpu->x86.event;
-
-	/*
-	 * A second exception while delivering the first becomes #DF, a fault
-	 * during #DF a triple fault; the CPU does that itself once we inject,
-	 * so only the newest event is kept (it is the one the guest sees).
-	 */
-	ev->type = HVX_EVENT_EXCEPTION;
-	ev->vector = vector;
-	ev->has_error_code = has_error;
-	ev->error_code = error_code;
 }

@@ -22,7 +22,7 @@
 #define HVX_REG_CRS	BIT(1)	/* cr0, cr2, cr3, cr4, efer */
 #define HVX_REG_DRS	BIT(2)	/* dr6, dr7 (dr0-3 are swapped in software) */
 #define HVX_REG_MSRS	BIT(3)	/* syscall/sysenter MSRs, kernel_gs_base, pat */
-#define HVX_REG_EVENTS	BIT(4)	/* interrupt shadow */
+#define HVX_REG_EVENTS	BIT(4)	/* interrupt shadow, NMI blocking */
 #define HVX_REG_ALL	(BIT(5) - 1)
 
 enum hvx_x86_seg {
@@ -30,13 +30,17 @@ enum hvx_x86_seg {
 	HVX_X86_TR, HVX_X86_LDTR, HVX_X86_NR_SEGS,
 };
 
-/* An event (exception, NMI, interrupt) to deliver at the next entry. */
+/*
+ * One event as the backends deliver it (EVENTINJ / VM-entry interruption
+ * information) and report it cut short (EXITINTINFO / IDT-vectoring info).
+ */
 enum hvx_event_type {
 	HVX_EVENT_NONE,
 	HVX_EVENT_EXCEPTION,
 	HVX_EVENT_NMI,
 	HVX_EVENT_INTR,		/* external interrupt */
-	HVX_EVENT_SOFT_INTR,	/* INTn, re-injected after an exit during delivery */
+	HVX_EVENT_SOFT_INTR,	/* INTn */
+	HVX_EVENT_SOFT_EXCEPTION,	/* INT3, INTO, INT1 (ICEBP) */
 };
 
 struct hvx_event {
@@ -44,6 +48,29 @@ struct hvx_event {
 	u8 vector;
 	bool has_error_code;
 	u32 error_code;
+	u8 insn_len;		/* soft events: length of the instruction, 0: unknown */
+};
+
+/*
+ * KVM's event model (kvm_vcpu_events): an exception is *pending* (raised,
+ * not yet delivered: the #DF rules still apply to it) or *injected* (was
+ * being delivered when the last exit happened, goes in again exactly as it
+ * was). soft: INT3/INTO/INT1, re-injected with event_insn_len.
+ */
+struct hvx_exception {
+	bool pending;
+	bool injected;
+	bool soft;
+	u8 vector;
+	bool has_error_code;
+	u32 error_code;
+};
+
+/* An external interrupt (or INTn when soft) to deliver or being delivered. */
+struct hvx_interrupt {
+	bool injected;
+	bool soft;
+	u8 nr;
 };
 
 /* What the vCPU owes userspace or the guest when KVM_RUN comes back. */
@@ -78,6 +105,7 @@ struct hvx_x86 {
 	u64 pat;
 	/* HVX_REG_EVENTS */
 	bool interrupt_shadow;
+	bool nmi_masked;	/* NMIs blocked until the next IRET */
 
 	/* Kept in software only. */
 	u64 db[4];		/* DR0-3, loaded around each entry */
@@ -90,9 +118,14 @@ struct hvx_x86 {
 	u64 mtrr_def_type;
 	u64 mtrr_fixed[11];
 	u64 mtrr_var[16];	/* base/mask pairs for 8 variable ranges */
-	bool nmi_masked;
 
-	struct hvx_event event;		/* to inject at the next entry */
+	/* Events, see kmod/hvx_event.c. Owned by the vCPU thread. */
+	struct hvx_exception exception;
+	struct hvx_interrupt interrupt;
+	bool nmi_injected;		/* an NMI was being delivered */
+	u8 nmi_pending;			/* NMIs waiting for the NMI window (at most 2) */
+	u8 event_insn_len;		/* of a soft interrupt/exception being re-injected */
+	u32 mp_state;			/* KVM_MP_STATE_* */
 	u8 pending;			/* enum hvx_pending */
 	u8 pio_size;			/* HVX_PENDING_PIO_IN: 1, 2 or 4 */
 
@@ -136,6 +169,7 @@ int hvx_x86_cpu_mode(struct hvx_vcpu *vcpu);
 int hvx_x86_check_state(struct hvx_vcpu *vcpu);
 bool hvx_x86_efer_valid(u64 efer);
 bool hvx_x86_cr4_valid(u64 cr4);
+/* hvx_event.c: raise an exception for the instruction at RIP (#DF rules applied). */
 void hvx_queue_exception(struct hvx_vcpu *vcpu, u8 vector, bool has_error,
 			 u32 error_code);
 static inline void hvx_inject_ud(struct hvx_vcpu *vcpu)

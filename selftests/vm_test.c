@@ -62,7 +62,7 @@ static void vm_check_extension(void)
 	ASSERT_EQ(hvx_check_cap(vm, KVM_CAP_NR_VCPUS), hvx_check_cap(dev, KVM_CAP_NR_VCPUS));
 	ASSERT_EQ(hvx_check_cap(vm, HVX_CAP_INFO), HVX_ABI_VERSION);
 	ASSERT_EQ(hvx_check_cap(vm, KVM_CAP_USER_MEMORY), 1);
-	ASSERT_EQ(hvx_check_cap(vm, KVM_CAP_IRQCHIP), 0);
+	ASSERT_EQ(hvx_check_cap(vm, KVM_CAP_IRQCHIP), 1);
 }
 
 static void vm_unknown_ioctls(void)
@@ -70,7 +70,7 @@ static void vm_unknown_ioctls(void)
 	static const unsigned long cmds[] = {
 		KVM_GET_API_VERSION, KVM_CREATE_VM, KVM_GET_VCPU_MMAP_SIZE,
 		HVX_GET_INFO, KVM_RUN, KVM_GET_REGS,
-		KVM_CREATE_IRQCHIP, _IO(KVMIO, 0xff), 0,
+		_IO(KVMIO, 0xff), 0,
 	};
 	int dev = hvx_open(), vm = hvx_vm_create(dev);
 	unsigned int i;

@@ -173,4 +173,7 @@ const struct hvx_arch_ops svm_arch_ops = {
 	.vcpu_run = svm_vcpu_run,
 	.cache_regs = svm_cache_regs,
 	.tdp_format = &hvx_npt_format,
+	.inject_event = svm_inject_event,
+	.set_event_windows = svm_set_event_windows,
+	.vcpu_reset = svm_vcpu_reset,
 };

@@ -26,6 +26,21 @@ struct svm_vcpu {
 	u64 vmcb_pa;
 	u64 asid_generation;		/* of svm_cpu.asid_generation at assignment */
 	int asid_cpu;			/* CPU the ASID belongs to, -1: none */
+
+	/* The event handed to the last entry, for an entry that never ran. */
+	struct hvx_event injected;
+
+	/*
+	 * NMI blocking, which SVM does not show without vNMI: set when an NMI
+	 * goes in, ended by the guest's IRET. The IRET intercept exits before
+	 * the IRET runs; NMIs unblock at the first exit with RIP moved on.
+	 */
+	bool nmi_masked;
+	bool awaiting_iret;
+	u64 iret_rip;
+	/* We set TF to exit after one instruction (an NMI waits on a shadow or IRET). */
+	bool nmi_singlestep;
+	u64 singlestep_rflags;		/* the guest's RFLAGS when we set TF */
 };
 
 static inline struct svm_vcpu *to_svm(struct hvx_vcpu *vcpu)
@@ -43,5 +58,8 @@ void svm_flush_regs(struct hvx_vcpu *vcpu);
 void svm_init_vmcb(struct hvx_vcpu *vcpu);
 /* svm_run.c */
 int svm_vcpu_run(struct hvx_vcpu *vcpu);
+void svm_inject_event(struct hvx_vcpu *vcpu, const struct hvx_event *ev);
+void svm_set_event_windows(struct hvx_vcpu *vcpu, bool irq, bool nmi);
+void svm_vcpu_reset(struct hvx_vcpu *vcpu);
 
 #endif /* HVX_SVM_H */

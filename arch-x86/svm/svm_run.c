@@ -14,12 +14,15 @@
 
 #include <linux/kernel.h>
 #include <linux/sched.h>
+#include <asm/debugreg.h>
 #include <asm/io.h>
 #include <asm/nospec-branch.h>
+#include <trace/events/ipi.h>	/* smp_send_reschedule() traces the IPI on newer kernels */
 #include <asm/processor-flags.h>
 #include "svm.h"
 #include "hvx_exit.h"
 #include "tdp.h"
+#include "hvx_irq.h"
 
 static inline void svm_clgi(void)
 {
@@ -51,18 +54,81 @@ static void svm_new_asid(struct svm_vcpu *svm, int cpu)
 	svm->asid_cpu = cpu;
 }
 
-static u32 svm_event_inj(const struct hvx_event *ev)
+/* Exception vectors the backend itself deals with. */
+#define SVM_VEC_DB	1
+#define SVM_VEC_BP	3
+#define SVM_VEC_OF	4
+
+/* hvx_arch_ops.inject_event: the event into EVENTINJ. Interrupts off. */
+void svm_inject_event(struct hvx_vcpu *vcpu, const struct hvx_event *ev)
 {
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control *c = &svm->vmcb->control;
 	u32 type;
 
 	switch (ev->type) {
-	case HVX_EVENT_EXCEPTION: type = SVM_EVT_TYPE_EXCEPTION; break;
-	case HVX_EVENT_NMI:	  type = SVM_EVT_TYPE_NMI; break;
-	case HVX_EVENT_SOFT_INTR: type = SVM_EVT_TYPE_SOFT; break;
-	default:		  type = SVM_EVT_TYPE_INTR; break;
+	case HVX_EVENT_NMI:
+		type = SVM_EVT_TYPE_NMI;
+		/* Blocks further NMIs until the handler's IRET. */
+		svm->nmi_masked = true;
+		svm->awaiting_iret = false;
+		break;
+	case HVX_EVENT_INTR:
+		type = SVM_EVT_TYPE_INTR;
+		break;
+	case HVX_EVENT_SOFT_INTR:
+	case HVX_EVENT_SOFT_EXCEPTION:
+		type = ev->type == HVX_EVENT_SOFT_INTR ? SVM_EVT_TYPE_SOFT : SVM_EVT_TYPE_EXCEPTION;
+		/* The return address the handler sees: past the instruction (NRIPS). */
+		c->next_rip = vcpu->x86.rip + ev->insn_len;
+		break;
+	default:
+		type = SVM_EVT_TYPE_EXCEPTION;
+		break;
 	}
-	return SVM_EVT_VALID | type | ev->vector |
-	       (ev->has_error_code ? SVM_EVT_ERROR_VALID : 0);
+	c->event_inj = SVM_EVT_VALID | type | ev->vector |
+		       (ev->has_error_code ? SVM_EVT_ERROR_VALID : 0);
+	c->event_inj_err = ev->error_code;
+	svm->injected = *ev;
+}
+
+/*
+ * hvx_arch_ops.set_event_windows. Interrupt window: a virtual interrupt
+ * (V_IRQ, ignoring V_TPR) the guest takes as soon as RFLAGS.IF and its
+ * shadow allow, whose VINTR intercept exits first. NMI window: the IRET
+ * intercept while NMIs are blocked; an exit right after this entry's
+ * delivery when an event goes in now; else one instruction single-stepped
+ * past the shadow or the IRET that has yet to retire.
+ */
+void svm_set_event_windows(struct hvx_vcpu *vcpu, bool irq, bool nmi)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control *c = &svm->vmcb->control;
+	bool iret_exits = svm->nmi_masked && !svm->awaiting_iret;
+
+	c->int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_INTR_PRIO_MASK |
+			SVM_INT_CTL_V_IGN_TPR);
+	c->intercept_misc1 &= ~(SVM_INTERCEPT_VINTR | SVM_INTERCEPT_IRET);
+	c->intercept_exceptions &= ~BIT(SVM_VEC_DB);
+	if (irq) {
+		c->int_ctl |= SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_INTR_PRIO_MASK |
+			      SVM_INT_CTL_V_IGN_TPR;
+		c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
+	}
+	if (iret_exits)
+		c->intercept_misc1 |= SVM_INTERCEPT_IRET;
+
+	svm->nmi_singlestep = false;
+	if (!nmi || iret_exits)
+		return;
+	if (c->event_inj & SVM_EVT_VALID) {
+		/* A self-IPI, held until VMRUN, exits once the delivery is done. */
+		smp_send_reschedule(smp_processor_id());
+	} else {
+		svm->nmi_singlestep = true;
+		svm->singlestep_rflags = vcpu->x86.rflags;
+		c->intercept_exceptions |= BIT(SVM_VEC_DB);
+	}
 }
 
 /* State the generic code may have changed goes into the VMCB. */
@@ -70,54 +136,86 @@ static void svm_prepare_entry(struct hvx_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
-	struct hvx_x86 *x = &vcpu->x86;
 
 	svm_flush_regs(vcpu);
-	vmcb->save.rax = x->gprs[HVX_RAX];
-	vmcb->save.rsp = x->gprs[HVX_RSP];
-	vmcb->save.rip = x->rip;
-	vmcb->save.rflags = x->rflags;
 	vmcb->control.tsc_offset = vcpu->vm->tsc_offset;
 	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~SVM_INT_CTL_V_TPR_MASK) |
-				(x->cr8 & SVM_INT_CTL_V_TPR_MASK);
-	if (x->event.type != HVX_EVENT_NONE) {
-		vmcb->control.event_inj = svm_event_inj(&x->event);
-		vmcb->control.event_inj_err = x->event.error_code;
-		x->event.type = HVX_EVENT_NONE;
-	}
+				(hvx_get_cr8(vcpu) & SVM_INT_CTL_V_TPR_MASK);
 }
 
-/* An event in EVENTINJ/EXITINTINFO format back into the generic queue. */
+/* The always-valid registers, once the events are decided. Interrupts off. */
+static void svm_load_regs(struct hvx_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_save *save = &svm->vmcb->save;
+	struct hvx_x86 *x = &vcpu->x86;
+
+	save->rax = x->gprs[HVX_RAX];
+	save->rsp = x->gprs[HVX_RSP];
+	save->rip = x->rip;
+	save->rflags = x->rflags;
+	if (svm->nmi_singlestep)
+		save->rflags |= X86_EFLAGS_TF | X86_EFLAGS_RF;
+}
+
+/*
+ * An event in EXITINTINFO format back into the generic queue. INTn, INT3
+ * and INTO are not: RIP is still at the instruction, which raises them
+ * again when it runs again (re-injecting them needs NextRIP, which not
+ * every CPU or emulator honours for EVENTINJ).
+ */
 static void svm_requeue_event(struct hvx_vcpu *vcpu, u32 info, u32 err)
 {
-	struct hvx_event *ev = &vcpu->x86.event;
+	struct hvx_event ev = {};
+	u8 vector = info & SVM_EVT_VECTOR_MASK;
 
 	if (!(info & SVM_EVT_VALID))
 		return;
-	ev->vector = info & SVM_EVT_VECTOR_MASK;
-	ev->has_error_code = info & SVM_EVT_ERROR_VALID;
-	ev->error_code = err;
 	switch (info & SVM_EVT_TYPE_MASK) {
-	case SVM_EVT_TYPE_EXCEPTION: ev->type = HVX_EVENT_EXCEPTION; break;
-	case SVM_EVT_TYPE_NMI:	     ev->type = HVX_EVENT_NMI; break;
-	case SVM_EVT_TYPE_SOFT:	     ev->type = HVX_EVENT_SOFT_INTR; break;
-	default:		     ev->type = HVX_EVENT_INTR; break;
+	case SVM_EVT_TYPE_EXCEPTION:
+		if (vector == SVM_VEC_BP || vector == SVM_VEC_OF)
+			return;
+		ev.type = HVX_EVENT_EXCEPTION;
+		break;
+	case SVM_EVT_TYPE_NMI:
+		ev.type = HVX_EVENT_NMI;
+		break;
+	case SVM_EVT_TYPE_SOFT:
+		return;
+	default:
+		ev.type = HVX_EVENT_INTR;
+		break;
 	}
+	ev.vector = vector;
+	ev.has_error_code = info & SVM_EVT_ERROR_VALID;
+	ev.error_code = err;
+	hvx_event_complete(vcpu, &ev);
+}
+
+/* Nothing ran: the event handed to this entry goes back as it was. */
+static void svm_unwind_injection(struct hvx_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (svm->vmcb->control.event_inj & SVM_EVT_VALID)
+		hvx_event_complete(vcpu, &svm->injected);
+	svm->vmcb->control.event_inj = 0;
+	svm->injected.type = HVX_EVENT_NONE;
+	/* An NMI handed over but not delivered left svm->nmi_masked set. */
+	vcpu->x86.avail &= ~HVX_REG_EVENTS;
 }
 
 /* Entry abandoned before VMRUN: an event set up for injection stays queued. */
 static void svm_cancel_entry(struct hvx_vcpu *vcpu)
 {
-	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
-
-	svm_requeue_event(vcpu, c->event_inj, c->event_inj_err);
-	c->event_inj = 0;
+	svm_unwind_injection(vcpu);
 }
 
 /* After #VMEXIT: the always-valid registers, and an event cut short. */
 static void svm_after_exit(struct hvx_vcpu *vcpu)
 {
-	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
 	struct hvx_x86 *x = &vcpu->x86;
 
 	x->next_rip = 0;
@@ -128,18 +226,29 @@ static void svm_after_exit(struct hvx_vcpu *vcpu)
 	 */
 	if ((u32)vmcb->control.exit_code == (u32)SVM_EXIT_INVALID) {
 		x->dirty |= x->avail;
-		svm_requeue_event(vcpu, vmcb->control.event_inj, vmcb->control.event_inj_err);
-		vmcb->control.event_inj = 0;
+		svm_unwind_injection(vcpu);
 		return;
 	}
 	x->gprs[HVX_RAX] = vmcb->save.rax;
 	x->gprs[HVX_RSP] = vmcb->save.rsp;
 	x->rip = vmcb->save.rip;
 	x->rflags = vmcb->save.rflags;
-	x->cr8 = vmcb->control.int_ctl & SVM_INT_CTL_V_TPR_MASK;
+	if (svm->nmi_singlestep) {
+		/* Our TF/RF are not the guest's. */
+		x->rflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_RF);
+		x->rflags |= svm->singlestep_rflags & (X86_EFLAGS_TF | X86_EFLAGS_RF);
+	}
+	/* The IRET that the intercept stopped has run: NMIs are unblocked. */
+	if (svm->awaiting_iret && x->rip != svm->iret_rip) {
+		svm->awaiting_iret = false;
+		svm->nmi_masked = false;
+	}
+	if (!hvx_irqchip_in_kernel(vcpu->vm))
+		x->cr8 = vmcb->control.int_ctl & SVM_INT_CTL_V_TPR_MASK;
 	x->avail = 0;
 	vmcb->control.tlb_ctl = 0;
 	vmcb->control.event_inj = 0;
+	svm->injected.type = HVX_EVENT_NONE;
 	/* An event whose delivery the exit interrupted is delivered again. */
 	svm_requeue_event(vcpu, vmcb->control.exit_int_info,
 			  vmcb->control.exit_int_info_err);
@@ -166,6 +275,10 @@ static bool svm_enter(struct hvx_vcpu *vcpu, int *fault)
 	    svm->asid_cpu != cpu ||
 	    svm->asid_generation != this_cpu_read(svm_cpu.asid_generation))
 		svm_new_asid(svm, cpu);
+
+	/* Decided last, with interrupts off: see hvx_event_inject(). */
+	hvx_event_inject(vcpu);
+	svm_load_regs(vcpu);
 
 	hvx_switch_to_guest(vcpu, &host);
 
@@ -222,6 +335,40 @@ static int svm_fail_entry(struct hvx_vcpu *vcpu)
 	return r;
 }
 
+/* The IRET that ends NMI blocking is about to run (see svm_after_exit). */
+static int svm_handle_iret(struct hvx_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm->awaiting_iret = true;
+	svm->iret_rip = vcpu->x86.rip;
+	return 1;
+}
+
+/* #DB intercepted while we single-step for the NMI window. */
+static int svm_handle_db(struct hvx_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (svm->nmi_singlestep && !(svm->singlestep_rflags & X86_EFLAGS_TF)) {
+		/* Ours alone: the guest never sees it. */
+		svm->vmcb->save.dr6 &= ~DR_STEP;
+		return 1;
+	}
+	hvx_queue_exception(vcpu, SVM_VEC_DB, false, 0);
+	return 1;
+}
+
+static int svm_handle_cr8_write(struct hvx_vcpu *vcpu)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+
+	if ((hvx_caps.features & HVX_FEATURE_SVM_DECODE_ASSISTS) &&
+	    (c->exit_info_1 & SVM_CR_INFO_VALID))
+		return hvx_handle_mov_to_cr8(vcpu, c->exit_info_1 & SVM_CR_INFO_GPR_MASK);
+	return hvx_handle_mov_to_cr8(vcpu, -1);
+}
+
 static int svm_handle_shutdown(struct hvx_vcpu *vcpu)
 {
 	/* The VMCB is undefined after a shutdown intercept (APM 15.10). */
@@ -236,6 +383,7 @@ static bool svm_exit_has_next_rip(u64 code)
 	case SVM_EXIT_CPUID: case SVM_EXIT_HLT: case SVM_EXIT_MSR:
 	case SVM_EXIT_INVD: case SVM_EXIT_WBINVD: case SVM_EXIT_XSETBV:
 	case SVM_EXIT_RDTSCP: case SVM_EXIT_VMMCALL: case SVM_EXIT_WRITE_CR4:
+	case SVM_EXIT_WRITE_CR8:
 		return true;
 	default:
 		return false;
@@ -256,6 +404,11 @@ static int svm_handle_exit(struct hvx_vcpu *vcpu)
 	case SVM_EXIT_SMI:
 	case SVM_EXIT_INIT:
 		return 1;	/* the host took it after the exit */
+	case SVM_EXIT_VINTR:	/* the interrupt window: decided at the next entry */
+		return 1;
+	case SVM_EXIT_IRET:	return svm_handle_iret(vcpu);
+	case SVM_EXIT_EXCP_DB:	return svm_handle_db(vcpu);
+	case SVM_EXIT_WRITE_CR8: return svm_handle_cr8_write(vcpu);
 	case SVM_EXIT_PAUSE:
 		schedule();	/* the guest spins: let someone else run */
 		return 1;

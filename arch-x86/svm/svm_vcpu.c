@@ -16,6 +16,7 @@
 #include <asm/processor-flags.h>
 #include "svm.h"
 #include "tdp.h"
+#include "hvx_irq.h"
 
 static u16 svm_seg_attrib(const struct kvm_segment *s)
 {
@@ -103,8 +104,10 @@ void svm_cache_regs(struct hvx_vcpu *vcpu, u32 mask)
 		x->sysenter_eip = save->sysenter_eip;
 		x->pat = save->g_pat;
 	}
-	if (mask & HVX_REG_EVENTS)
+	if (mask & HVX_REG_EVENTS) {
 		x->interrupt_shadow = to_svm(vcpu)->vmcb->control.int_state & SVM_INT_STATE_SHADOW;
+		x->nmi_masked = to_svm(vcpu)->nmi_masked;
+	}
 }
 
 /* Write the classes the generic code changed back into the VMCB. */
@@ -152,6 +155,7 @@ void svm_flush_regs(struct hvx_vcpu *vcpu)
 		vmcb->control.int_state &= ~SVM_INT_STATE_SHADOW;
 		if (x->interrupt_shadow)
 			vmcb->control.int_state |= SVM_INT_STATE_SHADOW;
+		to_svm(vcpu)->nmi_masked = x->nmi_masked;
 	}
 	x->dirty = 0;
 }
@@ -164,6 +168,9 @@ void svm_init_vmcb(struct hvx_vcpu *vcpu)
 
 	memset(svm->vmcb, 0, sizeof(*svm->vmcb));
 	c->intercept_cr = SVM_INTERCEPT_CR4_WRITE;
+	/* With an in-kernel LAPIC a lower TPR must be seen at once (reads use V_TPR). */
+	if (hvx_irqchip_in_kernel(vcpu->vm))
+		c->intercept_cr |= SVM_INTERCEPT_CR8_WRITE;
 	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI |
 			     SVM_INTERCEPT_SMI | SVM_INTERCEPT_INIT |
 			     SVM_INTERCEPT_RDPMC | SVM_INTERCEPT_CPUID |
@@ -191,8 +198,16 @@ void svm_init_vmcb(struct hvx_vcpu *vcpu)
 	c->nested_cr3 = hvx_tdp_root_pa(vcpu->vm);
 	/* No ASID yet: the first entry assigns one. */
 	svm->asid_cpu = -1;
+	svm->injected.type = HVX_EVENT_NONE;
+	svm->nmi_masked = svm->awaiting_iret = svm->nmi_singlestep = false;
 	vcpu->x86.avail = 0;
 	hvx_x86_reset(vcpu);
+}
+
+/* INIT: the VMCB from scratch (the generic code restores what INIT keeps). */
+void svm_vcpu_reset(struct hvx_vcpu *vcpu)
+{
+	svm_init_vmcb(vcpu);
 }
 
 int svm_vcpu_create(struct hvx_vcpu *vcpu)

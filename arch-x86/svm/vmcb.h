@@ -12,14 +12,17 @@
 
 /* intercept_cr: reads of CRn are bit n, writes bit 16 + n. */
 #define SVM_INTERCEPT_CR4_WRITE		BIT(16 + 4)
+#define SVM_INTERCEPT_CR8_WRITE		BIT(16 + 8)
 
 /* Intercept vector 3 (control offset 0x0c), "misc1". */
 #define SVM_INTERCEPT_INTR		BIT(0)
 #define SVM_INTERCEPT_NMI		BIT(1)
 #define SVM_INTERCEPT_SMI		BIT(2)
 #define SVM_INTERCEPT_INIT		BIT(3)
+#define SVM_INTERCEPT_VINTR		BIT(4)	/* the guest takes V_IRQ */
 #define SVM_INTERCEPT_RDPMC		BIT(15)
 #define SVM_INTERCEPT_CPUID		BIT(18)
+#define SVM_INTERCEPT_IRET		BIT(20)
 #define SVM_INTERCEPT_INVD		BIT(22)
 #define SVM_INTERCEPT_PAUSE		BIT(23)
 #define SVM_INTERCEPT_HLT		BIT(24)
@@ -45,13 +48,17 @@
 
 /* Exit codes (APM vol. 2, appendix C). */
 #define SVM_EXIT_WRITE_CR4	0x014
+#define SVM_EXIT_WRITE_CR8	0x018
 #define SVM_EXIT_EXCP_BASE	0x040
+#define SVM_EXIT_EXCP_DB	(SVM_EXIT_EXCP_BASE + 1)
 #define SVM_EXIT_INTR		0x060
 #define SVM_EXIT_NMI		0x061
 #define SVM_EXIT_SMI		0x062
 #define SVM_EXIT_INIT		0x063
+#define SVM_EXIT_VINTR		0x064
 #define SVM_EXIT_RDPMC		0x06f
 #define SVM_EXIT_CPUID		0x072
+#define SVM_EXIT_IRET		0x074
 #define SVM_EXIT_INVD		0x076
 #define SVM_EXIT_PAUSE		0x077
 #define SVM_EXIT_HLT		0x078
@@ -104,6 +111,9 @@
 
 /* int_ctl */
 #define SVM_INT_CTL_V_TPR_MASK		0xffu
+#define SVM_INT_CTL_V_IRQ		BIT(8)	/* a virtual interrupt is pending */
+#define SVM_INT_CTL_V_INTR_PRIO_MASK	GENMASK(19, 16)
+#define SVM_INT_CTL_V_IGN_TPR		BIT(20)
 #define SVM_INT_CTL_V_INTR_MASKING	BIT(24)
 /* int_state */
 #define SVM_INT_STATE_SHADOW		BIT(0)

@@ -431,4 +431,7 @@ const struct hvx_arch_ops vmx_arch_ops = {
 	.vcpu_run = vmx_vcpu_run,
 	.cache_regs = vmx_cache_regs,
 	.tdp_format = &hvx_ept_format,
+	.inject_event = vmx_inject_event,
+	.set_event_windows = vmx_set_event_windows,
+	.vcpu_reset = vmx_vcpu_reset,
 };

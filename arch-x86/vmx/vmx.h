@@ -88,7 +88,6 @@ struct vmx_vcpu {
 	u64 star, lstar, cstar, sfmask, kernel_gs_base;
 	u64 pdptrs[4];			/* PAE PDPTEs, read before the entry that loads them */
 	bool pdptrs_valid;
-	u8 soft_event_len;		/* instruction length of a requeued INTn/INT3/INTO */
 
 	struct vmx_exit_info exit;
 };
@@ -114,6 +113,9 @@ int vmx_invvpid(int type, u16 vpid);
 
 /* vmx_run.c */
 int vmx_vcpu_run(struct hvx_vcpu *vcpu);
+void vmx_inject_event(struct hvx_vcpu *vcpu, const struct hvx_event *ev);
+void vmx_set_event_windows(struct hvx_vcpu *vcpu, bool irq, bool nmi);
+void vmx_vcpu_reset(struct hvx_vcpu *vcpu);
 
 /* vmx_check.c */
 const char *vmx_insn_error_name(u32 error);

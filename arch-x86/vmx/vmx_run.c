@@ -82,43 +82,29 @@ static bool vmx_vector_has_error_code(u8 vector)
 	}
 }
 
-/*
- * The queued event into the VM-entry interruption-information field, if
- * the guest can take it now; otherwise ask for an exit when it can.
- * VMCS current, interrupts off.
- */
-static void vmx_inject_event(struct hvx_vcpu *vcpu)
+/* hvx_arch_ops.inject_event: the VM-entry interruption information. VMCS current, interrupts off. */
+void vmx_inject_event(struct hvx_vcpu *vcpu, const struct hvx_event *ev)
 {
-	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	struct hvx_event *ev = &vcpu->x86.event;
-	u32 intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
-	u32 info, proc = vmx->proc & ~(PROC_INTR_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING);
+	u32 info;
 	bool pe;
 
 	switch (ev->type) {
-	case HVX_EVENT_NONE:
-		goto out;
 	case HVX_EVENT_INTR:
-		/* SDM 26.3.1.5: IF=1 and no STI/MOV SS blocking, else wait. */
-		if (!(vcpu->x86.rflags & X86_EFLAGS_IF) ||
-		    (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))) {
-			proc |= PROC_INTR_WINDOW_EXITING;
-			goto out;
-		}
 		info = INTR_TYPE_EXT_INTR | ev->vector;
 		break;
 	case HVX_EVENT_NMI:
-		if (intr & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_STI |
-			    INTERRUPTIBILITY_MOV_SS)) {
-			proc |= PROC_NMI_WINDOW_EXITING;
-			goto out;
-		}
 		info = INTR_TYPE_NMI | VMX_VECTOR_NMI;
 		break;
 	case HVX_EVENT_SOFT_INTR:
 		info = INTR_TYPE_SOFT_INTR | ev->vector;
-		/* INT n is two bytes unless an exit told us otherwise. */
-		vmcs_write32(VMCS_ENTRY_INSTRUCTION_LEN, vmx->soft_event_len ?: 2);
+		/* The pushed return address is RIP + this length (SDM 26.6.1.1). */
+		vmcs_write32(VMCS_ENTRY_INSTRUCTION_LEN, ev->insn_len ?: 2);
+		break;
+	case HVX_EVENT_SOFT_EXCEPTION:
+		/* INT1 (ICEBP) is a privileged software exception, INT3/INTO software ones. */
+		info = (ev->vector == VMX_VECTOR_DB ? INTR_TYPE_PRIV_SW_EXCEPTION :
+						      INTR_TYPE_SOFT_EXCEPTION) | ev->vector;
+		vmcs_write32(VMCS_ENTRY_INSTRUCTION_LEN, ev->insn_len ?: 1);
 		break;
 	default:
 		info = INTR_TYPE_HW_EXCEPTION | ev->vector;
@@ -132,9 +118,21 @@ static void vmx_inject_event(struct hvx_vcpu *vcpu)
 		break;
 	}
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, info | INTR_INFO_VALID);
-	ev->type = HVX_EVENT_NONE;
-	vmx->soft_event_len = 0;
-out:
+}
+
+/*
+ * hvx_arch_ops.set_event_windows: interrupt-window and NMI-window exiting
+ * exit as soon as the guest can take one (SDM 25.2). VMCS current.
+ */
+void vmx_set_event_windows(struct hvx_vcpu *vcpu, bool irq, bool nmi)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 proc = vmx->proc & ~(PROC_INTR_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING);
+
+	if (irq)
+		proc |= PROC_INTR_WINDOW_EXITING;
+	if (nmi)
+		proc |= PROC_NMI_WINDOW_EXITING;
 	if (proc != vmx->proc) {
 		vmx->proc = proc;
 		vmcs_write32(VMCS_PROC_CONTROLS, proc);
@@ -144,34 +142,34 @@ out:
 /* An event in interruption-information format back into the generic queue. */
 static void vmx_requeue_event(struct hvx_vcpu *vcpu, u32 info, u32 err, u32 len)
 {
-	struct hvx_event *ev = &vcpu->x86.event;
+	struct hvx_event ev = {};
 
 	if (!(info & INTR_INFO_VALID))
 		return;
 	switch (info & INTR_INFO_TYPE_MASK) {
 	case INTR_TYPE_EXT_INTR:
-		ev->type = HVX_EVENT_INTR;
+		ev.type = HVX_EVENT_INTR;
 		break;
 	case INTR_TYPE_NMI:
-		ev->type = HVX_EVENT_NMI;
+		ev.type = HVX_EVENT_NMI;
+		/* The NMI was not delivered: it does not block NMIs yet (SDM 28.2.3). */
+		vmcs_clear_bits32(VMCS_GUEST_INTERRUPTIBILITY, INTERRUPTIBILITY_NMI);
 		break;
 	case INTR_TYPE_HW_EXCEPTION:
-		ev->type = HVX_EVENT_EXCEPTION;
+		ev.type = HVX_EVENT_EXCEPTION;
 		break;
 	case INTR_TYPE_SOFT_INTR:
-		ev->type = HVX_EVENT_SOFT_INTR;
-		to_vmx(vcpu)->soft_event_len = len;
+		ev.type = HVX_EVENT_SOFT_INTR;
 		break;
-	default:
-		/*
-		 * INT3, INTO, INT1: RIP is still at the instruction, so
-		 * running it again raises the exception again.
-		 */
-		return;
+	default:	/* INT3, INTO, INT1: again with their length */
+		ev.type = HVX_EVENT_SOFT_EXCEPTION;
+		break;
 	}
-	ev->vector = info & INTR_INFO_VECTOR_MASK;
-	ev->has_error_code = info & INTR_INFO_ERROR_VALID;
-	ev->error_code = err;
+	ev.vector = info & INTR_INFO_VECTOR_MASK;
+	ev.has_error_code = info & INTR_INFO_ERROR_VALID;
+	ev.error_code = err;
+	ev.insn_len = len;
+	hvx_event_complete(vcpu, &ev);
 }
 
 static void vmx_load_host_state(struct vmx_vcpu *vmx, struct vmx_host_state *h)
@@ -392,7 +390,8 @@ static int vmx_enter(struct hvx_vcpu *vcpu, int *result)
 	if (test_and_clear_bit(HVX_REQ_TLB_FLUSH, &vcpu->requests) || vmx->flush_tlb)
 		vmx_flush_tlb(vmx);
 
-	vmx_inject_event(vcpu);
+	/* Decided last, with interrupts off: see hvx_event_inject(). */
+	hvx_event_inject(vcpu);
 	vmcs_writel(VMCS_GUEST_RSP, x->gprs[HVX_RSP]);
 	vmcs_writel(VMCS_GUEST_RIP, x->rip);
 	vmcs_writel(VMCS_GUEST_RFLAGS, x->rflags);
@@ -549,7 +548,7 @@ static int vmx_handle_cr(struct hvx_vcpu *vcpu)
 			if (val & ~0xfULL)
 				fault = 1;
 			else
-				x->cr8 = val;
+				hvx_set_cr8(vcpu, val);
 			break;
 		default:
 			return hvx_exit_unexpected(vcpu, EXIT_REASON_CR_ACCESS);
@@ -563,7 +562,7 @@ static int vmx_handle_cr(struct hvx_vcpu *vcpu)
 		break;
 	case CR_QUAL_TYPE_MOV_FROM_CR:
 		if (cr == 8)
-			x->gprs[gpr] = x->cr8;
+			x->gprs[gpr] = hvx_get_cr8(vcpu);
 		else if (cr == 3)
 			x->gprs[gpr] = x->cr3;
 		else

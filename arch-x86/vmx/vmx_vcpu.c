@@ -379,9 +379,12 @@ static void vmx_read_regs(struct hvx_vcpu *vcpu, u32 mask)
 		x->sysenter_eip = vmcs_readl(VMCS_GUEST_SYSENTER_EIP);
 		x->pat = vmcs_read64(VMCS_GUEST_IA32_PAT);
 	}
-	if (mask & HVX_REG_EVENTS)
-		x->interrupt_shadow = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
-				      (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+	if (mask & HVX_REG_EVENTS) {
+		u32 intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+
+		x->interrupt_shadow = intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+		x->nmi_masked = intr & INTERRUPTIBILITY_NMI;
+	}
 }
 
 void vmx_cache_regs(struct hvx_vcpu *vcpu, u32 mask)
@@ -470,12 +473,16 @@ void vmx_flush_regs(struct hvx_vcpu *vcpu)
 	}
 	if (dirty & HVX_REG_EVENTS) {
 		u32 intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
-			   ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+			   ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS |
+			     INTERRUPTIBILITY_NMI);
 
 		/* Blocking by STI needs IF=1 (SDM 26.3.1.5); MOV SS does not. */
 		if (x->interrupt_shadow)
 			intr |= (x->rflags & X86_EFLAGS_IF) ? INTERRUPTIBILITY_STI :
 							     INTERRUPTIBILITY_MOV_SS;
+		/* Virtual NMIs: blocking by NMI is the guest's NMI mask. */
+		if (x->nmi_masked)
+			intr |= INTERRUPTIBILITY_NMI;
 		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, intr);
 	}
 	x->dirty = 0;
@@ -539,9 +546,18 @@ void vmx_init_vmcs(struct hvx_vcpu *vcpu)
 	vmcs_writel(VMCS_GUEST_PENDING_DBG, 0);
 	vmcs_write64(VMCS_GUEST_IA32_DEBUGCTL, 0);
 	vmx->pdptrs_valid = false;
-	vmx->soft_event_len = 0;
 	vcpu->x86.avail = 0;
 	hvx_x86_reset(vcpu);
+}
+
+/* INIT: the VMCS from scratch (the generic code restores what INIT keeps). */
+void vmx_vcpu_reset(struct hvx_vcpu *vcpu)
+{
+	preempt_disable();
+	/* VMX off on this CPU: the next entry fails with -EIO anyway. */
+	if (!vmx_vcpu_load(to_vmx(vcpu)))
+		vmx_init_vmcs(vcpu);
+	preempt_enable();
 }
 
 int vmx_vcpu_create(struct hvx_vcpu *vcpu)
