@@ -5,7 +5,8 @@
 #   make check        install what is missing, then every test: unit tests, the
 #                     emulator's tests, and the selftests inside the emulated
 #                     testbeds (SVM in QEMU, VMX in Bochs, Debian 6.1 and 6.12)
-#   make demo         boot the SVM testbed, load hvx.ko, run `hvx info`
+#   make demo         boot the SVM testbed, load hvx.ko, run `hvx info`, then
+#                     boot Linux with `hvx run` and show its console
 #                     (DEMO=vmx-6.12 etc. for another testbed)
 #   make deps         install the Debian packages the above need
 #   make bench        benchmarks: the emulator's, then guest_bench (cycles per

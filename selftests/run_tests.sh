@@ -8,14 +8,17 @@
 # usage: run_tests.sh [TEST ...]   (default: all, in the order below)
 # env:   HVX_SELFTESTS_DIR  where the test binaries are (default: beside this script)
 #        HVX_TEST_TIMEOUT   seconds per program (default 300)
+#        HVX_VMM_TEST_TIMEOUT  seconds for vmm_boot_test, which boots Linux
+#                           nested in the emulator (default 900)
 dir=${HVX_SELFTESTS_DIR:-$(dirname "$0")}
 timeout_s=${HVX_TEST_TIMEOUT:-300}
 # The same order as TEST_PROGS in the Makefile. The guest-ABI programs
 # (memslot_test .. exit_leak_test) run guest code; module_test and
 # coexist_test go last: they unload and reload hvx.ko.
-tests=${*:-"api_test vm_test vcpu_test lifetime_test info_test cli_test hotplug_test \
+tests=${*:-"api_test vm_test vcpu_test lifetime_test info_test cli_test hotplug_test irqchip_api_test \
 memslot_test regs_test msr_test cpuid_test run_test pio_test mmio_test insn_test \
-mem_test mode_test exit_leak_test state_error_test module_test coexist_test"}
+mem_test mode_test exit_leak_test state_error_test vmm_cli_test vmm_boot_test \
+module_test coexist_test"}
 
 count=0
 for t in $tests; do count=$((count + 1)); done
@@ -34,8 +37,10 @@ for t in $tests; do
 		failed=1
 		continue
 	fi
+	t_timeout=$timeout_s
+	[ "$t" != vmm_boot_test ] || t_timeout=${HVX_VMM_TEST_TIMEOUT:-900}
 	if command -v timeout >/dev/null 2>&1; then
-		(timeout "$timeout_s" "$dir/$t" 2>&1; echo $? >"$rcfile") | sed 's/^/# /'
+		(timeout "$t_timeout" "$dir/$t" 2>&1; echo $? >"$rcfile") | sed 's/^/# /'
 	else
 		("$dir/$t" 2>&1; echo $? >"$rcfile") | sed 's/^/# /'
 	fi
@@ -43,7 +48,7 @@ for t in $tests; do
 	case $rc in
 	0) echo "ok $i selftests: hvx: $t" ;;
 	4) echo "ok $i selftests: hvx: $t # SKIP" ;;
-	124|143) echo "not ok $i selftests: hvx: $t # TIMEOUT $timeout_s seconds"; failed=1 ;;
+	124|143) echo "not ok $i selftests: hvx: $t # TIMEOUT $t_timeout seconds"; failed=1 ;;
 	*) echo "not ok $i selftests: hvx: $t # exit=$rc"; failed=1 ;;
 	esac
 done

@@ -6,7 +6,7 @@
 # unknown name=value parameters to init as environment variables):
 #   selftests  load hvx.ko, show `hvx info`, run every selftest (KTAP)
 #   nohv       on a CPU without VMX/SVM: check that hvx.ko refuses to load
-#   demo       load hvx.ko and show `hvx info`
+#   demo       load hvx.ko, show `hvx info`, boot Linux with `hvx run`
 #   bench      load hvx.ko, run guest_bench (cycles per exit)
 # hvx_ref=kvm: load KVM's own modules (payload/kvm, in load order) instead of
 # hvx.ko and point the selftests at /dev/kvm (HVX_DEV); selftests mode then
@@ -17,6 +17,11 @@
 #   hvx_loglevel=7                 let kernel messages reach the console
 p=/payload
 export HVX_KO=$p/hvx.ko HVX_BIN=$p/bin/hvx HVX_SELFTESTS_DIR=$p/selftests
+# The VMM tests' Linux guest (testbed/mkvmmguest.sh), and tun for --net tap.
+export HVX_VMM_DIR=$p/vmm
+[ ! -f $p/vmm/tun.ko ] || insmod $p/vmm/tun.ko 2>/dev/null || true
+# Pseudo-terminals, for vmm_cli_test's console test.
+[ -e /dev/pts/ptmx ] || { mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null; } || true
 # KVM's modules, in load order, for coexist_test.
 if [ -f $p/kvm/load-order ]; then
 	HVX_KVM_MODULES=$(sed "s|^|$p/kvm/|" $p/kvm/load-order | tr '\n' ':')
@@ -55,6 +60,14 @@ selftests)
 bench)
 	load_hypervisor
 	"$HVX_SELFTESTS_DIR/guest_bench"
+	# Linux's boot time under `hvx run`: from the start of hvx to the
+	# guest's shell prompt (vmm_boot_test's "boot:" line).
+	if [ -f "$HVX_VMM_DIR/vmlinuz" ]; then
+		"$HVX_SELFTESTS_DIR/vmm_boot_test" 2>&1 |
+			sed -n 's/^# boot: \([0-9.]*\) s.*/bench: linux boot, hvx run to shell prompt  \1 s/p'
+		# virtio-blk and virtio-net throughput, with and without hvx.
+		"$HVX_SELFTESTS_DIR/virtio_bench"
+	fi
 	;;
 nohv)
 	"$HVX_SELFTESTS_DIR/run_tests.sh" load_refusal_test
@@ -65,11 +78,15 @@ demo)
 	dmesg | grep 'hvx:'
 	echo "\$ hvx info"
 	"$HVX_BIN" info
-	# A guest from the RESET state through real, protected and long mode
-	# and back (the steps it reports over port I/O), until `hvx run` boots
-	# whole operating systems.
-	echo "\$ mode_test"
-	"$HVX_SELFTESTS_DIR/mode_test" 2>&1 | grep -E '^# (step|RDX)|^(not )?ok'
+	# Debian's 6.1 kernel with a busybox initramfs, 2 vCPUs, an ext4 disk on
+	# virtio-blk and virtio-net on a tap; vmm_boot_test types the commands
+	# and this shows the guest's console (its "# | " lines) and the results.
+	if [ -f "$HVX_VMM_DIR/vmlinuz" ]; then
+		echo "\$ hvx run --kernel vmlinuz --initrd initrd.cpio.gz --cpus 2 --mem 256M --disk disk.ext4 --net tap --cmdline quiet"
+		"$HVX_SELFTESTS_DIR/vmm_boot_test" 2>&1 |
+			sed -n -e 's/^# | //p' -e 's/^# \(boot: .*\)/hvx-demo: \1/p' \
+				-e 's/^\(\(not \)\{0,1\}ok [0-9]* .*\)/hvx-demo: \1/p'
+	fi
 	;;
 *)
 	echo "guest-run: unknown hvx_mode '$hvx_mode'"

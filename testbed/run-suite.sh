@@ -21,6 +21,8 @@
 # HVX_TESTBED_CPU replaces QEMU's -cpu for svm-* and kvmref-* (default
 # qemu64,+svm,+npt). (qemu64,+svm,+npt,+xsave did not boot 6.12 in 300 s.)
 # HVX_TESTBED_OUT replaces the output directory.
+# HVX_TESTBED_BIN replaces build/static/hvx. HVX_TESTBED_TIMEOUT replaces the
+# longer boot timeout of runs that boot the VMM tests' nested Linux.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,10 +60,27 @@ fi
 
 rm -rf "$out"
 mkdir -p "$out/payload/bin" "$out/payload/selftests"
-# kvmref runs no hvx code: it needs only the selftests and the kernel.
+# kvmref runs no hvx.ko: it needs the selftests and the kernel, and the
+# hvx program for the VMM tests (`hvx run --dev /dev/kvm`).
 if [ "$kind" != kvmref ]; then
 	cp "$top/build/ko/$tag/hvx.ko" "$out/payload/hvx.ko"
-	cp "$top/build/static/hvx" "$out/payload/bin/hvx"
+fi
+# HVX_TESTBED_BIN replaces the hvx program (e.g. a deliberately broken one).
+hvx_bin=${HVX_TESTBED_BIN:-$top/build/static/hvx}
+[ ! -f "$hvx_bin" ] || cp "$hvx_bin" "$out/payload/bin/hvx"
+# The VMM tests' nested Linux guest (some 10 MB): for full selftest runs on
+# hvx, demos, benchmarks, and any run whose hvx_tests= names a vmm_ test.
+if { [ "$mode" = selftests ] && [ "$kind" != kvmref ] && [[ ${HVX_TESTBED_APPEND:-} != *hvx_tests=* ]]; } ||
+   [ "$mode" = demo ] || [ "$mode" = bench ] || [[ ${HVX_TESTBED_APPEND:-} == *hvx_tests=*vmm_* ]]; then
+	"$top/testbed/mkvmmguest.sh" "$out/payload/vmm" "$tag" >/dev/null
+	# The nested Linux boot takes minutes (about 200 s in QEMU, many
+	# times that in Bochs): the whole run gets that much more time.
+	if [ "$kind" = vmx ]; then
+		append="$append HVX_VMM_BOOT_TIMEOUT=3000 HVX_VMM_TEST_TIMEOUT=3600"
+		boot_args+=(--timeout "${HVX_TESTBED_TIMEOUT:-4800}")
+	else
+		boot_args+=(--timeout "${HVX_TESTBED_TIMEOUT:-1200}")
+	fi
 fi
 cp "$top"/build/selftests/* "$out/payload/selftests/"
 cp "$top/testbed/guest-run.sh" "$out/payload/run.sh"

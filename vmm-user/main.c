@@ -6,6 +6,7 @@
 
 static const struct hvx_command *const commands[] = {
 	&info_command,
+	&run_command,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

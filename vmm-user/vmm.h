@@ -15,5 +15,6 @@ struct hvx_command {
 };
 
 extern const struct hvx_command info_command;
+extern const struct hvx_command run_command;
 
 #endif /* HVX_VMM_H */

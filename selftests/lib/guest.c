@@ -3,24 +3,25 @@
  * Guest-side C: the exception handler behind the library's IDT and the
  * ucall sender. Runs only inside the guest; uses no libc.
  */
+#include "apic.h"
 #include "guest.h"
-
-/* The frame guest_entry.S builds: its pushes, then what the CPU pushed. */
-struct guest_frame {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t vector, error_code;
-	uint64_t rip, cs, rflags, rsp, ss;
-};
 
 volatile uint64_t guest_fixup_rip;
 volatile struct guest_exception guest_exception;
+guest_handler_t guest_handlers[GUEST_VECTORS];
+volatile bool apic_x2;
 
 void guest_handle_exception(struct guest_frame *f);
 
 void guest_handle_exception(struct guest_frame *f)
 {
-	if (guest_fixup_rip) {
+	guest_handler_t h = guest_handlers[f->vector];
+
+	if (h) {
+		h(f);
+		return;
+	}
+	if (guest_fixup_rip && f->vector < 32) {
 		guest_exception.vector = f->vector;
 		guest_exception.error_code = f->error_code;
 		guest_exception.rip = f->rip;
@@ -28,7 +29,8 @@ void guest_handle_exception(struct guest_frame *f)
 		guest_fixup_rip = 0;
 		return;
 	}
-	ucall_send(UCALL_UNHANDLED, __FILE__, __LINE__, "unexpected exception",
+	ucall_send(UCALL_UNHANDLED, __FILE__, __LINE__,
+		   f->vector < 32 ? "unexpected exception" : "unexpected interrupt",
 		   UC_ARGS(f->vector, f->error_code, f->rip));
 }
 

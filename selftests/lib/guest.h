@@ -25,6 +25,26 @@
 #define GP_VECTOR	13
 #define PF_VECTOR	14
 #define GUEST_NO_EXCEPTION	0xff
+#define NMI_VECTOR	2
+
+/* The frame guest_entry.S builds: its pushes, then what the CPU pushed. */
+struct guest_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error_code;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/*
+ * Handlers for any vector (interrupts, NMI, exceptions a test expects):
+ * guest_handlers[vector] = fn, from guest code or, before the vCPU runs,
+ * from the host (vm_set_handler). A handler runs with interrupts off and
+ * returns through IRET; it sends the LAPIC EOI itself. The interrupted
+ * code's general and SSE registers are saved around it. A vector without
+ * a handler fails the test (UCALL_UNHANDLED), but for guest_asm_safe().
+ */
+typedef void (*guest_handler_t)(struct guest_frame *f);
+extern guest_handler_t guest_handlers[GUEST_VECTORS];
 
 struct guest_exception {
 	uint64_t vector;
@@ -107,5 +127,12 @@ static inline uint16_t inw(uint16_t port) { uint16_t v; asm volatile("inw %1, %0
 static inline uint32_t inl(uint16_t port) { uint32_t v; asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 
 static inline void guest_hlt(void) { asm volatile("hlt" ::: "memory"); }
+static inline void guest_cli(void) { asm volatile("cli" ::: "memory"); }
+static inline void guest_sti(void) { asm volatile("sti" ::: "memory"); }
+/* STI's one-instruction shadow: an interrupt pending now wakes the HLT. */
+static inline void guest_sti_hlt(void) { asm volatile("sti; hlt" ::: "memory"); }
+/* Opens an interrupt window of one instruction, then closes it. */
+static inline void guest_sti_nop_cli(void) { asm volatile("sti; nop; cli" ::: "memory"); }
+static inline void guest_pause(void) { asm volatile("pause" ::: "memory"); }
 
 #endif /* HVX_GUEST_H */

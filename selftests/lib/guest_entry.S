@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The guest's exception entry points: one stub per vector 0-31 (the IDT the
- * host library builds points at them, guest_idt_stubs[] lists them), each
- * pushing a uniform frame for guest_handle_exception() in guest.c.
+ * The guest's interrupt and exception entry points: one stub per vector
+ * 0-255 (the IDT the host library builds points at them, guest_idt_stubs[]
+ * lists them), each pushing a uniform frame (struct guest_frame) for
+ * guest_handle_exception() in guest.c.
  */
 	.text
 	.code64
@@ -10,18 +11,19 @@
 /* Vectors for which the CPU pushes an error code. */
 #define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
-	.macro stub v
-	.balign 16
-guest_stub_\v:
-	.if !HAS_ERROR(\v)
+/* Stub v is at guest_stubs + v * STUB_SIZE: it pushes a zero in place of
+ * an error code where the CPU pushes none, then v. */
+#define STUB_SIZE 16
+guest_stubs:
+	.set v, 0
+	.rept 256
+	.balign STUB_SIZE
+	.if !HAS_ERROR(v)
 	pushq $0
 	.endif
-	pushq $\v
+	pushq $v
 	jmp guest_exception_common
-	.endm
-
-	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	stub \v
+	.set v, v + 1
 	.endr
 
 guest_exception_common:
@@ -43,8 +45,14 @@ guest_exception_common:
 	pushq %r14
 	pushq %r15
 	movq %rsp, %rdi
+	/* A handler in a test's C code may use SSE: save the interrupted
+	 * code's FPU/SSE state (RSP is 16-aligned here, 512 keeps it so). */
+	subq $512, %rsp
+	fxsave64 (%rsp)
 	cld
 	call guest_handle_exception
+	fxrstor64 (%rsp)
+	addq $512, %rsp
 	popq %r15
 	popq %r14
 	popq %r13
@@ -67,8 +75,10 @@ guest_exception_common:
 	.balign 8
 	.globl guest_idt_stubs
 guest_idt_stubs:
-	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	.quad guest_stub_\v
+	.set v, 0
+	.rept 256
+	.quad guest_stubs + v * STUB_SIZE
+	.set v, v + 1
 	.endr
 
 	.section .note.GNU-stack,"",@progbits

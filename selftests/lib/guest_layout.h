@@ -32,6 +32,7 @@
 #define GUEST_STACK_SIZE	0x10000
 #define GUEST_MAX_VCPUS		48		/* stacks end at the binary */
 #define GUEST_IMAGE_GPA		0x400000	/* where a non-PIE static binary is linked */
+#define GUEST_VECTORS		256		/* IDT entries, all with a stub */
 
 /* GDT selectors (index * 8, RPL 0). */
 #define GUEST_SEL_CODE64	0x08

@@ -38,9 +38,8 @@
 #define SEG_TYPE_LDT		2
 
 #define TSS_SIZE		0x68
-#define EXCEPTION_VECTORS	32
-
-extern const uint64_t guest_idt_stubs[EXCEPTION_VECTORS];
+extern const uint64_t guest_idt_stubs[GUEST_VECTORS];
+extern void *guest_handlers[GUEST_VECTORS];	/* guest.c's, as plain pointers */
 void guest_code_returned(void);
 
 static uint64_t gdt_entry(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
@@ -117,7 +116,7 @@ static void vm_build_descriptor_tables(struct vm *vm)
 	gdt[GUEST_SEL_CODE16 / 8] = gdt_entry(0, 0xffff, DESC_CODE, 0);
 	gdt[GUEST_SEL_DATA16 / 8] = gdt_entry(0, 0xffff, DESC_DATA, 0);
 
-	for (v = 0; v < EXCEPTION_VECTORS; v++) {
+	for (v = 0; v < GUEST_VECTORS; v++) {
 		uint64_t h = guest_idt_stubs[v];
 
 		idt[2 * v] = (h & 0xffff) | (uint64_t)GUEST_SEL_CODE64 << 16 |
@@ -265,7 +264,7 @@ struct vcpu *vm_vcpu_add(struct vm *vm, unsigned int id, void (*entry)(void))
 	sregs.gdt.base = GUEST_GDT_GPA;
 	sregs.gdt.limit = GUEST_GDT_ENTRIES * 8 - 1;
 	sregs.idt.base = GUEST_IDT_GPA;
-	sregs.idt.limit = EXCEPTION_VECTORS * 16 - 1;
+	sregs.idt.limit = GUEST_VECTORS * 16 - 1;
 	sregs.cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG;
 	sregs.cr3 = GUEST_PML4_GPA;
 	sregs.cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
@@ -290,6 +289,13 @@ void vcpu_set_arg(struct vcpu *vcpu, uint64_t rdi, uint64_t rsi)
 	regs.rdi = rdi;
 	regs.rsi = rsi;
 	vcpu_set_regs(vcpu, &regs);
+}
+
+void vm_set_handler(struct vm *vm, unsigned int vector, void *handler)
+{
+	if (vector >= GUEST_VECTORS)
+		FAIL("vector %u", vector);
+	guest_var(vm, &guest_handlers[0])[vector] = handler;
 }
 
 /* --- running ------------------------------------------------------------ */

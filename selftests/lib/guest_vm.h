@@ -69,6 +69,8 @@ struct vcpu *vm_vcpu_add(struct vm *vm, unsigned int id, void (*entry)(void));
 /* vCPU in the reset state KVM_CREATE_VCPU gives (CPUID set, nothing else). */
 struct vcpu *vm_vcpu_add_raw(struct vm *vm, unsigned int id);
 void vcpu_set_arg(struct vcpu *vcpu, uint64_t rdi, uint64_t rsi);
+/* guest_handlers[vector] = handler in guest memory (see guest.h). */
+void vm_set_handler(struct vm *vm, unsigned int vector, void *handler);
 
 int _vcpu_run(struct vcpu *vcpu);		/* the ioctl's result, errno kept */
 void vcpu_run(struct vcpu *vcpu);		/* fails the test on an error */

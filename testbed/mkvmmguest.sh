@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# mkvmmguest.sh OUTDIR HOST_TAG
+#
+# What the VMM tests (selftests/vmm_*_test) boot inside a testbed with
+# `hvx run`, written to OUTDIR (the payload's vmm/ directory):
+#   vmlinuz         Debian's 6.1 bzImage, unchanged
+#   initrd.cpio.gz  busybox-static, the virtio and ext4 modules of that
+#                   kernel, and an /init that loads them and starts a shell
+#                   with the prompt "guest# " on the serial console
+#   disk.ext4       an ext4 image (mke2fs -d) holding token.txt
+#   token           the token written into it, for the test to compare
+#   tun.ko          tun for the testbed's own kernel (HOST_TAG), for --net tap
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:?usage: mkvmmguest.sh OUTDIR HOST_TAG}
+host_tag=${2:?usage: mkvmmguest.sh OUTDIR HOST_TAG}
+guest_tag=6.1
+kdir=$top/build/kernels/$guest_tag
+[ -f "$kdir/vmlinuz" ] || "$top/testbed/fetch-kernels.sh" "$guest_tag" >/dev/null
+
+# Dependencies first (modinfo depends= of each, checked by hand for 6.1).
+modules="virtio_ring virtio virtio_mmio virtio_blk failover net_failover virtio_net
+	 virtio-rng crc16 mbcache jbd2 crc32c_generic ext4"
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$out" "$stage"/{bin,sbin,proc,sys,dev,mnt,tmp,modules}
+cp /bin/busybox "$stage/bin/busybox"
+for applet in $(/bin/busybox --list); do
+	[ -e "$stage/bin/$applet" ] || ln -s busybox "$stage/bin/$applet"
+done
+: >"$stage/modules/load-order"
+for m in $modules; do
+	src=$(find "$kdir/modules/kernel" -name "$m.ko" -o -name "$m.ko.xz" | head -n 1)
+	[ -n "$src" ] || { echo "mkvmmguest: no $m.ko in $kdir/modules" >&2; exit 1; }
+	case $src in
+	*.xz) xz -dc "$src" >"$stage/modules/$m.ko" ;;
+	*) cp "$src" "$stage/modules/$m.ko" ;;
+	esac
+	echo "$m.ko" >>"$stage/modules/load-order"
+done
+cat >"$stage/init" <<'INIT'
+#!/bin/sh
+# The nested guest's /init: modules, then a shell on the serial console.
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in $(cat /modules/load-order); do
+	insmod /modules/$m 2>/dev/null || echo "hvx-guest: insmod $m failed"
+done
+echo "hvx-guest: up in $(cut -d' ' -f1 /proc/uptime) s"
+export PS1='guest# '
+exec setsid cttyhack /bin/sh
+INIT
+chmod 755 "$stage/init"
+# vbench, for the virtio benchmark (selftests/virtio_bench.c), when built.
+[ ! -x "$top/build/selftests/vbench" ] || cp "$top/build/selftests/vbench" "$stage/bin/vbench"
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |
+	gzip -6 -n >"$out/initrd.cpio.gz"
+
+cp "$kdir/vmlinuz" "$out/vmlinuz"
+
+# The disk: a token the guest can only know by reading the filesystem.
+token=hvx-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+mkdir -p "$stage/disk"
+echo "$token" >"$stage/disk/token.txt"
+echo "$token" >"$out/token"
+rm -f "$out/disk.ext4"
+mke2fs -q -t ext4 -d "$stage/disk" -L hvxtest "$out/disk.ext4" 8M
+
+src=$(find "$top/build/kernels/$host_tag/modules/kernel/drivers/net" -name tun.ko -o -name tun.ko.xz | head -n 1)
+case $src in
+*.xz) xz -dc "$src" >"$out/tun.ko" ;;
+?*) cp "$src" "$out/tun.ko" ;;
+*) echo "mkvmmguest: no tun.ko for $host_tag (--net tests will fail)" >&2 ;;
+esac
