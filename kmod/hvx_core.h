@@ -7,6 +7,7 @@
 #define HVX_CORE_H
 
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
@@ -70,6 +71,8 @@ struct hvx_arch_ops {
 	void (*cache_regs)(struct hvx_vcpu *vcpu, u32 mask);
 	/* Format of the nested page tables (NPT or EPT). */
 	const struct hvx_tdp_format *tdp_format;
+	/* Can run guests on shadow page tables (arch-x86/mmu/shadow.c). */
+	bool shadow_paging;
 };
 
 extern const struct hvx_arch_ops vmx_arch_ops;
@@ -82,6 +85,7 @@ extern struct hvx_caps hvx_caps;
 struct hvx_vcpu;
 struct hvx_tdp_format;
 struct hvx_tdp;
+struct hvx_shadow;
 
 /* One KVM_SET_USER_MEMORY_REGION slot (address space 0; no SMM). */
 struct hvx_memslot {
@@ -117,7 +121,14 @@ struct hvx_vm {
 	unsigned long mmu_inval_end;
 	struct mmu_notifier mmu_notifier;
 	bool mmu_notifier_registered;
-	struct hvx_tdp *tdp;			/* nested page tables */
+	/*
+	 * Nested page tables; under shadow paging the same tables, unused by
+	 * the CPU, serve as the guest-physical -> host page cache that the
+	 * shadow tables are filled from (and zapped with).
+	 */
+	struct hvx_tdp *tdp;
+	struct list_head shadows;		/* mmu_lock: every vCPU's hvx_shadow */
+	unsigned long shadow_pages;		/* mmu_lock: their table pages */
 
 	/* Guest TSC = host TSC + tsc_offset, the same for every vCPU. */
 	s64 tsc_offset;
@@ -150,6 +161,7 @@ struct hvx_vcpu {
 	struct hvx_x86 x86;		/* architectural state, see hvx_x86.h */
 	struct fpu_guest fpu;		/* guest FPU/XSAVE state (kernel fpstate API) */
 	void *arch;			/* the backend's per-vCPU state */
+	struct hvx_shadow *shadow;	/* shadow page tables, or NULL */
 };
 
 /*

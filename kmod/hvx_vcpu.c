@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include "hvx_core.h"
 #include "hvx_exit.h"
+#include "shadow.h"
 
 
 static atomic_t hvx_vcpus_alive = ATOMIC_INIT(0);
@@ -28,6 +29,8 @@ void hvx_vcpu_free(struct hvx_vcpu *vcpu)
 
 	if (vcpu->arch)
 		hvx_arch->vcpu_free(vcpu);
+	if (vcpu->shadow)
+		hvx_shadow_vcpu_destroy(vcpu);
 	if (vcpu->fpu.fpstate)
 		fpu_free_guest_fpstate(&vcpu->fpu);
 	kvfree(vcpu->x86.cpuid);
@@ -121,7 +124,11 @@ static struct hvx_vcpu *hvx_vcpu_alloc(struct hvx_vm *vm, u32 id)
 	vcpu->cpu = -1;
 	mutex_init(&vcpu->lock);
 	atomic_inc(&hvx_vcpus_alive);
-	r = fpu_alloc_guest_fpstate(&vcpu->fpu) ? hvx_arch->vcpu_create(vcpu) : -ENOMEM;
+	r = fpu_alloc_guest_fpstate(&vcpu->fpu) ? 0 : -ENOMEM;
+	if (!r && hvx_shadow_enabled())
+		r = hvx_shadow_vcpu_init(vcpu);
+	if (!r)
+		r = hvx_arch->vcpu_create(vcpu);
 	if (r) {
 		hvx_vcpu_free(vcpu);
 		return ERR_PTR(r);

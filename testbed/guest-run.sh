@@ -15,6 +15,8 @@
 # For debugging, also from the command line (HVX_TESTBED_APPEND="..."):
 #   hvx_tests="api_test vm_test"   run only these selftests
 #   hvx_loglevel=7                 let kernel messages reach the console
+#   hvx_insmod_args=paging=shadow  module parameters for insmod hvx.ko
+#                                  (quote several: hvx_insmod_args="a=1 b=2")
 p=/payload
 export HVX_KO=$p/hvx.ko HVX_BIN=$p/bin/hvx HVX_SELFTESTS_DIR=$p/selftests
 # KVM's modules, in load order, for coexist_test.
@@ -38,7 +40,8 @@ load_hypervisor() {
 		# per test VM (see selftests/kvm_hold.c).
 		"$HVX_SELFTESTS_DIR/kvm_hold" 2>&1 | sed 's/^/# /'
 	else
-		insmod "$HVX_KO" || echo "# insmod $HVX_KO failed"
+		# shellcheck disable=SC2086 # a list of parameters
+		insmod "$HVX_KO" ${hvx_insmod_args:-} || echo "# insmod $HVX_KO failed"
 		"$HVX_BIN" info 2>&1 | sed 's/^/# /'
 	fi
 }
@@ -61,7 +64,8 @@ nohv)
 	;;
 demo)
 	echo "\$ insmod hvx.ko"
-	insmod "$HVX_KO" || exit 1
+	# shellcheck disable=SC2086 # a list of parameters
+	insmod "$HVX_KO" ${hvx_insmod_args:-} || exit 1
 	dmesg | grep 'hvx:'
 	echo "\$ hvx info"
 	"$HVX_BIN" info

@@ -20,6 +20,7 @@
 #include "svm.h"
 #include "hvx_exit.h"
 #include "tdp.h"
+#include "shadow.h"
 
 static inline void svm_clgi(void)
 {
@@ -73,6 +74,15 @@ static void svm_prepare_entry(struct hvx_vcpu *vcpu)
 	struct hvx_x86 *x = &vcpu->x86;
 
 	svm_flush_regs(vcpu);
+	if (hvx_shadow_enabled()) {
+		struct hvx_shadow_hw hw;
+
+		hvx_shadow_load(vcpu, &hw);
+		vmcb->save.cr0 = hw.cr0;
+		vmcb->save.cr3 = hw.cr3;
+		vmcb->save.cr4 = hw.cr4;
+		vmcb->save.efer = hw.efer | EFER_SVME;
+	}
 	vmcb->save.rax = x->gprs[HVX_RAX];
 	vmcb->save.rsp = x->gprs[HVX_RSP];
 	vmcb->save.rip = x->rip;
@@ -260,6 +270,15 @@ static int svm_handle_exit(struct hvx_vcpu *vcpu)
 		schedule();	/* the guest spins: let someone else run */
 		return 1;
 	case SVM_EXIT_NPF:	return svm_handle_npf(vcpu);
+	case SVM_EXIT_PF:
+		return hvx_shadow_page_fault(vcpu, c->exit_info_2, c->exit_info_1);
+	case SVM_EXIT_READ_CR0:
+	case SVM_EXIT_READ_CR3:
+	case SVM_EXIT_READ_CR4:
+	case SVM_EXIT_WRITE_CR0:
+	case SVM_EXIT_WRITE_CR3:
+		return hvx_handle_cr_access(vcpu);
+	case SVM_EXIT_INVLPG:	return hvx_handle_invlpg(vcpu);
 	case SVM_EXIT_WRITE_CR4:
 		if ((hvx_caps.features & HVX_FEATURE_SVM_DECODE_ASSISTS) &&
 		    (c->exit_info_1 & SVM_CR_INFO_VALID))
