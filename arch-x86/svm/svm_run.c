@@ -322,6 +322,14 @@ int svm_vcpu_run(struct hvx_vcpu *vcpu)
 {
 	int fault = 0;
 
+	/*
+	 * Under shadow paging the CPU checks the CRs and EFER hvx derived,
+	 * not the guest's: apply VMRUN's rules to the guest's ourselves,
+	 * with the same result (KVM_EXIT_FAIL_ENTRY, the rule named).
+	 */
+	if (hvx_shadow_enabled() && (vcpu->x86.dirty & (HVX_REG_CRS | HVX_REG_SEGS)) &&
+	    hvx_x86_check_state(vcpu))
+		return svm_fail_entry(vcpu);
 	svm_prepare_entry(vcpu);
 	if (!svm_enter(vcpu, &fault)) {
 		/* Not entered: nothing changed; the caller's loop checks why. */
