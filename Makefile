@@ -64,6 +64,10 @@ testbed-build: $(foreach t,$(KERNEL_TAGS),build/ko/$(t)/hvx.ko) build/static/hvx
 check: deps testbed-build
 	testbed/check.sh
 
+# Shadow paging: the selftests in QEMU with NPT hidden, both kernels.
+check-shadow: deps testbed-build
+	testbed/check.sh shadow-6.1 shadow-6.12
+
 # One testbed: make check-svm-6.1, check-vmx-6.12, ...
 check-%: deps testbed-build
 	testbed/check.sh $*
@@ -114,4 +118,4 @@ clean:
 	$(MAKE) -C vmm-user clean
 	rm -rf build
 
-.PHONY: all module vmm selftests unit testbed-build check demo bench deps clean FORCE
+.PHONY: all module vmm selftests unit testbed-build check check-shadow demo bench deps clean FORCE

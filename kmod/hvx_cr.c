@@ -50,8 +50,11 @@ static bool hvx_set_cr0(struct hvx_vcpu *vcpu, u64 val)
 			return false;
 		x->efer |= EFER_LMA;
 	}
-	if ((old & X86_CR0_PG) && !(val & X86_CR0_PG))
+	if ((old & X86_CR0_PG) && !(val & X86_CR0_PG)) {
+		if (hvx_long_mode64(vcpu))	/* only from compatibility mode */
+			return false;
 		x->efer &= ~EFER_LMA;
+	}
 	x->cr0 = val;
 	hvx_x86_put(vcpu, HVX_REG_CRS);
 	return true;

@@ -7,7 +7,8 @@
 #   selftests  load hvx.ko, show `hvx info`, run every selftest (KTAP)
 #   nohv       on a CPU without VMX/SVM: check that hvx.ko refuses to load
 #   demo       load hvx.ko and show `hvx info`
-#   bench      load hvx.ko, run guest_bench (cycles per exit)
+#   bench      load hvx.ko, run guest_bench (cycles per exit), and again
+#              with paging=shadow where hvx.ko used nested paging
 # hvx_ref=kvm: load KVM's own modules (payload/kvm, in load order) instead of
 # hvx.ko and point the selftests at /dev/kvm (HVX_DEV); selftests mode then
 # runs only the guest-ABI programs (selftests/guest_tests.list). This is the
@@ -58,6 +59,14 @@ selftests)
 bench)
 	load_hypervisor
 	"$HVX_SELFTESTS_DIR/guest_bench"
+	# Nested vs shadow paging in the same run: hvx.ko again with
+	# paging=shadow, where it runs with nested paging now (VMX refuses it).
+	if [ "${hvx_ref:-}" != kvm ] && ! "$HVX_BIN" info | grep -q 'paging: *shadow'; then
+		echo "# bench: again with paging=shadow"
+		rmmod hvx && insmod "$HVX_KO" paging=shadow &&
+			"$HVX_SELFTESTS_DIR/guest_bench" ||
+			echo "# bench: no shadow paging here (see the kernel log)"
+	fi
 	;;
 nohv)
 	"$HVX_SELFTESTS_DIR/run_tests.sh" load_refusal_test

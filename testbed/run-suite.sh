@@ -5,6 +5,8 @@
 #                       kvmref-6.12 (QEMU with SVM like svm-*, but KVM's own
 #                         modules instead of hvx.ko, HVX_DEV=/dev/kvm, and only
 #                         the guest-ABI selftests: the reference for them)
+#                       shadow-6.1 shadow-6.12 (like svm-*, with NPT hidden:
+#                         hvx runs its guests on shadow paging)
 #                       or demo-svm-6.1 etc. (boot, load hvx.ko, `hvx info`)
 #                       or bench-svm-6.12, bench-kvmref-6.12, bench-vmx-6.12
 #                         (guest_bench: cycles per exit, printed as it runs)
@@ -40,6 +42,8 @@ out=${HVX_TESTBED_OUT:-$out}
 
 case $kind in
 svm)  emulator=qemu;  boot_args=(${HVX_TESTBED_CPU:+--cpu "$HVX_TESTBED_CPU"}) ;;
+# shadow-*: QEMU with SVM but NPT hidden, so hvx falls back to shadow paging.
+shadow) emulator=qemu; boot_args=(--cpu "${HVX_TESTBED_CPU:-qemu64,+svm,-npt}") ;;
 kvmref) emulator=qemu; boot_args=(${HVX_TESTBED_CPU:+--cpu "$HVX_TESTBED_CPU"}) ;;
 nohv) emulator=qemu;  boot_args=(--cpu qemu64,-svm); mode=nohv ;;
 vmx)  emulator=bochs; boot_args=() ;;

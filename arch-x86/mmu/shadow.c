@@ -70,7 +70,7 @@ MODULE_PARM_DESC(shadow_max_pages, "Shadow page-table pages per VM before a vCPU
 #define SPT_ENTRIES	512
 #define SPT_MAX_LEVELS	4
 
-/* The guest state the shadow tables were built for: any change drops them. */
+/* The guest state the shadow tables were built for (and CR3): any change drops them. */
 #define ROLE_CR0	(X86_CR0_PG | X86_CR0_WP)
 #define ROLE_CR4	(X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE | X86_CR4_SMEP | \
 			 X86_CR4_SMAP | X86_CR4_PCIDE)
@@ -81,7 +81,7 @@ struct hvx_shadow {
 	struct list_head node;		/* vm->shadows */
 	u64 *root;			/* PML4 (long mode) or PDPT (PAE) */
 	int levels;			/* 4 or 3, for the current root */
-	u64 role_cr0, role_cr4, role_efer;
+	u64 role_cr0, role_cr3, role_cr4, role_efer;
 	bool role_valid;
 	unsigned long nr_tables;	/* table pages below the root */
 };
@@ -223,23 +223,26 @@ void hvx_shadow_load(struct hvx_vcpu *vcpu, struct hvx_shadow_hw *hw)
 {
 	struct hvx_shadow *sh = vcpu->shadow;
 	struct hvx_x86 *x = &vcpu->x86;
-	u64 cr0, cr4, efer;
+	u64 cr0, cr3, cr4, efer;
 
 	hvx_x86_get(vcpu, HVX_REG_CRS);
 	cr0 = x->cr0 & ROLE_CR0;
+	cr3 = x->cr3;	/* also set by KVM_SET_SREGS, not only by MOV to CR3 */
 	cr4 = x->cr4 & ROLE_CR4;
 	efer = x->efer & ROLE_EFER;
 	if (!(x->cr0 & X86_CR0_PG)) {
 		/* Paging off: one identity shadow whatever the other bits say. */
+		cr3 = 0;
 		cr4 = 0;
 		efer = 0;
 		cr0 = 0;
 	}
-	if (!sh->role_valid || cr0 != sh->role_cr0 || cr4 != sh->role_cr4 ||
-	    efer != sh->role_efer) {
+	if (!sh->role_valid || cr0 != sh->role_cr0 || cr3 != sh->role_cr3 ||
+	    cr4 != sh->role_cr4 || efer != sh->role_efer) {
 		shadow_reset(vcpu);
 		sh->levels = (efer & EFER_LMA) ? 4 : 3;
 		sh->role_cr0 = cr0;
+		sh->role_cr3 = cr3;
 		sh->role_cr4 = cr4;
 		sh->role_efer = efer;
 		sh->role_valid = true;

@@ -300,8 +300,11 @@ bool hvx_tdp_lookup(struct hvx_vm *vm, u64 gfn, u64 *pfn, bool *writable)
 bool hvx_tdp_age_gfn_range(struct hvx_vm *vm, u64 start_gfn, u64 end_gfn,
 			   bool clear)
 {
-	/* No accessed bit: call every page young rather than evict blindly. */
-	if (!vm->tdp->fmt->accessed_bit)
+	/*
+	 * No accessed bit (or none the CPU sets: under shadow paging it never
+	 * walks these tables): call every page young rather than evict blindly.
+	 */
+	if (!vm->tdp->fmt->accessed_bit || hvx_shadow_enabled())
 		return true;
 	return hvx_tdp_walk_gfns(vm, start_gfn, end_gfn,
 				 clear ? hvx_tdp_clear_young_leaf :
