@@ -74,7 +74,7 @@ cp "$top/testbed/guest-run.sh" "$out/payload/run.sh"
 # coexist_test, and is the device under test in kvmref. Debian's 6.12 modules are xz-compressed; busybox insmod
 # wants them plain.
 case $kind in
-svm|kvmref) kvm_modules="virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp arch/x86/kvm/kvm-amd" ;;
+svm|kvmref|shadow) kvm_modules="virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp arch/x86/kvm/kvm-amd" ;;
 vmx) kvm_modules="virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-intel" ;;
 *) kvm_modules= ;;
 esac
