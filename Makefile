@@ -13,6 +13,8 @@
 #                     svm-6.12, vmx-6.12 once hvx runs guests)
 #   make check-kvmref-6.12   the guest-ABI selftests against KVM itself
 #                     (Debian's kvm-amd in the QEMU testbed; not in `make check`)
+#   make check-shadow the selftests on shadow paging: QEMU with NPT hidden,
+#                     6.1 and 6.12 (not in `make check`)
 # The module itself is built by Kbuild (the file of that name).
 
 KDIR ?= $(shell d=/lib/modules/$$(uname -r)/build; \
