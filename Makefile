@@ -14,6 +14,8 @@
 #                     svm-6.12, vmx-6.12 once hvx runs guests)
 #   make check-kvmref-6.12   the guest-ABI selftests against KVM itself
 #                     (Debian's kvm-amd in the QEMU testbed; not in `make check`)
+#   make check-shadow the selftests on shadow paging: QEMU with NPT hidden,
+#                     6.1 and 6.12 (not in `make check`)
 # The module itself is built by Kbuild (the file of that name).
 
 KDIR ?= $(shell d=/lib/modules/$$(uname -r)/build; \
@@ -65,6 +67,10 @@ testbed-build: $(foreach t,$(KERNEL_TAGS),build/ko/$(t)/hvx.ko) build/static/hvx
 check: deps testbed-build
 	testbed/check.sh
 
+# Shadow paging: the selftests in QEMU with NPT hidden, both kernels.
+check-shadow: deps testbed-build
+	testbed/check.sh shadow-6.1 shadow-6.12
+
 # One testbed: make check-svm-6.1, check-vmx-6.12, ...
 check-%: deps testbed-build
 	testbed/check.sh $*
@@ -115,4 +121,4 @@ clean:
 	$(MAKE) -C vmm-user clean
 	rm -rf build
 
-.PHONY: all module vmm selftests unit testbed-build check demo bench deps clean FORCE
+.PHONY: all module vmm selftests unit testbed-build check check-shadow demo bench deps clean FORCE

@@ -7,6 +7,7 @@
 #define HVX_CORE_H
 
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
@@ -84,6 +85,8 @@ struct hvx_arch_ops {
 	void (*set_event_windows)(struct hvx_vcpu *vcpu, bool irq, bool nmi);
 	/* INIT: the backend's vCPU state from scratch, then hvx_x86_reset(). */
 	void (*vcpu_reset)(struct hvx_vcpu *vcpu);
+	/* Can run guests on shadow page tables (arch-x86/mmu/shadow.c). */
+	bool shadow_paging;
 };
 
 extern const struct hvx_arch_ops vmx_arch_ops;
@@ -98,6 +101,7 @@ struct hvx_tdp_format;
 struct hvx_tdp;
 struct hvx_irqchip;
 struct hvx_lapic;
+struct hvx_shadow;
 
 /* One KVM_SET_USER_MEMORY_REGION slot (address space 0; no SMM). */
 struct hvx_memslot {
@@ -133,7 +137,14 @@ struct hvx_vm {
 	unsigned long mmu_inval_end;
 	struct mmu_notifier mmu_notifier;
 	bool mmu_notifier_registered;
-	struct hvx_tdp *tdp;			/* nested page tables */
+	/*
+	 * Nested page tables; under shadow paging the same tables, unused by
+	 * the CPU, serve as the guest-physical -> host page cache that the
+	 * shadow tables are filled from (and zapped with).
+	 */
+	struct hvx_tdp *tdp;
+	struct list_head shadows;		/* mmu_lock: every vCPU's hvx_shadow */
+	unsigned long shadow_pages;		/* mmu_lock: their table pages */
 
 	/* Guest TSC = host TSC + tsc_offset, the same for every vCPU. */
 	s64 tsc_offset;
@@ -186,6 +197,7 @@ struct hvx_vcpu {
 	u8 sipi_vector;			/* valid once HVX_APIC_SIPI is set */
 
 	struct hvx_lapic *lapic;	/* in-kernel LAPIC (kmod/irqchip/), or NULL */
+	struct hvx_shadow *shadow;	/* shadow page tables, or NULL */
 };
 
 /*

@@ -16,6 +16,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/processor.h>
 #include "hvx_exit.h"
+#include "shadow.h"
 
 #define CPUID_MAX_ENTRIES	256	/* KVM_MAX_CPUID_ENTRIES, not in the uapi */
 
@@ -30,6 +31,8 @@
 #define L1_ECX_OSXSAVE	BIT(27)
 #define L1_ECX_X2APIC	BIT(21)
 #define L1_ECX_TSC_DEADLINE BIT(24)
+#define L1_ECX_PCID	BIT(17)
+#define L7_EBX_INVPCID	BIT(10)
 #define L1_ECX_HYPERVISOR BIT(31)
 #define L1_EBX_KEEP	0x0000ff00u	/* CLFLUSH line size only */
 /* Leaf 7.0 */
@@ -117,6 +120,8 @@ static int hvx_build_supported_cpuid(struct kvm_cpuid_entry2 *out, u32 max)
 			/* x2APIC is the in-kernel LAPIC's, as in KVM (TSC deadline: a cap). */
 			e->ecx = (e->ecx & L1_ECX_KEEP) | L1_ECX_HYPERVISOR | L1_ECX_X2APIC;
 			e->edx &= L1_EDX_KEEP;
+			if (hvx_shadow_enabled())	/* see hvx_x86_cr4_valid() */
+				e->ecx &= ~L1_ECX_PCID;
 			break;
 		case 2:
 			ADD(2, 0, false);
@@ -133,6 +138,9 @@ static int hvx_build_supported_cpuid(struct kvm_cpuid_entry2 *out, u32 max)
 			ADD(7, 0, true);
 			e->eax = 0;
 			e->ebx &= L7_EBX_KEEP;
+			/* INVPCID would not exit: the shadow would miss it. */
+			if (hvx_shadow_enabled())
+				e->ebx &= ~L7_EBX_INVPCID;
 			e->ecx &= L7_ECX_KEEP;
 			e->edx &= L7_EDX_KEEP;
 			break;

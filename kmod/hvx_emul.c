@@ -103,20 +103,30 @@ static const struct hvx_walk_ops hvx_walk_ops = {
 	.cmpxchg_pte = walk_cmpxchg_pte,
 };
 
-static int emu_translate(struct hvx_emu_ctxt *ctxt, u64 la, u32 access,
-			 u64 *gpa, struct hvx_emu_exception *fault)
+/*
+ * Walk the guest's page tables as the CPU would for @access at @la (A/D
+ * set, exact #PF in @fault). CRs and EFER must be in the cache.
+ */
+int hvx_guest_walk(struct hvx_vcpu *vcpu, u64 la, u32 access, u64 rflags,
+		   struct hvx_walk_result *res, struct hvx_emu_exception *fault)
 {
-	struct hvx_vcpu *vcpu = to_vcpu(ctxt);
 	struct hvx_x86 *x = &vcpu->x86;
 	struct hvx_paging_state ps = {
 		.cr0 = x->cr0, .cr3 = x->cr3, .cr4 = x->cr4, .efer = x->efer,
-		.rflags = ctxt->rflags,
+		.rflags = rflags,
 		.maxphyaddr = boot_cpu_data.x86_phys_bits,
 	};
+
+	return hvx_pagewalk(&hvx_walk_ops, vcpu, &ps, la, access, res, fault);
+}
+
+static int emu_translate(struct hvx_emu_ctxt *ctxt, u64 la, u32 access,
+			 u64 *gpa, struct hvx_emu_exception *fault)
+{
 	struct hvx_walk_result res;
 	int r;
 
-	r = hvx_pagewalk(&hvx_walk_ops, vcpu, &ps, la, access, &res, fault);
+	r = hvx_guest_walk(to_vcpu(ctxt), la, access, ctxt->rflags, &res, fault);
 	if (r == HVX_EMU_OK)
 		*gpa = res.gpa;
 	return r;

@@ -44,6 +44,8 @@ int hvx_emulate_string_io(struct hvx_vcpu *vcpu, unsigned int size);
 int hvx_emulate_insn_len(struct hvx_vcpu *vcpu, unsigned int *len);
 int hvx_decode_at_rip(struct hvx_vcpu *vcpu, struct hvx_insn *insn);
 bool hvx_emu_next_mmio_write(struct hvx_vcpu *vcpu);
+int hvx_guest_walk(struct hvx_vcpu *vcpu, u64 la, u32 access, u64 rflags,
+		   struct hvx_walk_result *res, struct hvx_emu_exception *fault);
 
 /* hvx_cpuid.c */
 void hvx_guest_cpuid(struct hvx_vcpu *vcpu, u32 leaf, u32 subleaf,

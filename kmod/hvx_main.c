@@ -16,6 +16,10 @@
 const struct hvx_arch_ops *hvx_arch;
 struct hvx_caps hvx_caps;
 
+static char *paging = "auto";
+module_param(paging, charp, 0444);
+MODULE_PARM_DESC(paging, "auto (nested paging where the CPU has it, else shadow), tdp or shadow");
+
 static long hvx_get_info(void __user *argp)
 {
 	struct hvx_info info = {
@@ -104,11 +108,47 @@ static const char *hvx_paging_name(u32 paging)
 	}
 }
 
+/*
+ * The paging=auto|tdp|shadow parameter against what the backend found
+ * (hvx_caps.paging: EPT, NPT or none).
+ */
+static int hvx_pick_paging(void)
+{
+	bool has_tdp = hvx_caps.paging != HVX_PAGING_NONE;
+	bool want_shadow;
+
+	if (sysfs_streq(paging, "shadow"))
+		want_shadow = true;
+	else if (sysfs_streq(paging, "tdp"))
+		want_shadow = false;
+	else if (sysfs_streq(paging, "auto"))
+		want_shadow = !has_tdp;
+	else {
+		pr_err("paging=%s: expected auto, tdp or shadow\n", paging);
+		return -EINVAL;
+	}
+	if (!want_shadow && !has_tdp) {
+		pr_err("paging=tdp: the CPU has no nested paging (EPT/NPT)\n");
+		return -EOPNOTSUPP;
+	}
+	if (want_shadow && !hvx_arch->shadow_paging) {
+		pr_err("%s backend: shadow paging is not implemented yet; nested paging is required\n",
+		       hvx_arch->name);
+		return -EOPNOTSUPP;
+	}
+	if (want_shadow)
+		hvx_caps.paging = HVX_PAGING_SHADOW;
+	return 0;
+}
+
 static int __init hvx_init(void)
 {
 	int r;
 
 	r = hvx_pick_backend();
+	if (r)
+		return r;
+	r = hvx_pick_paging();
 	if (r)
 		return r;
 	r = hvx_arch->hardware_setup();

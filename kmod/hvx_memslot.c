@@ -29,6 +29,7 @@ int hvx_memslots_init(struct hvx_vm *vm)
 
 	mutex_init(&vm->slots_lock);
 	spin_lock_init(&vm->mmu_lock);
+	INIT_LIST_HEAD(&vm->shadows);
 	for (i = 0; i < HVX_MAX_MEMSLOTS; i++)
 		vm->memslots[i] = (struct hvx_memslot){ .slot = i };
 	vm->mmu_seq = 0;

@@ -14,6 +14,7 @@
 #include "hvx_core.h"
 #include "hvx_exit.h"
 #include "hvx_irq.h"
+#include "shadow.h"
 
 
 static atomic_t hvx_vcpus_alive = ATOMIC_INIT(0);
@@ -31,6 +32,8 @@ void hvx_vcpu_free(struct hvx_vcpu *vcpu)
 		hvx_lapic_free(vcpu);
 	if (vcpu->arch)
 		hvx_arch->vcpu_free(vcpu);
+	if (vcpu->shadow)
+		hvx_shadow_vcpu_destroy(vcpu);
 	if (vcpu->fpu.fpstate)
 		fpu_free_guest_fpstate(&vcpu->fpu);
 	kvfree(vcpu->x86.cpuid);
@@ -125,7 +128,11 @@ static struct hvx_vcpu *hvx_vcpu_alloc(struct hvx_vm *vm, u32 id)
 	mutex_init(&vcpu->lock);
 	hvx_event_vcpu_init(vcpu);
 	atomic_inc(&hvx_vcpus_alive);
-	r = fpu_alloc_guest_fpstate(&vcpu->fpu) ? hvx_arch->vcpu_create(vcpu) : -ENOMEM;
+	r = fpu_alloc_guest_fpstate(&vcpu->fpu) ? 0 : -ENOMEM;
+	if (!r && hvx_shadow_enabled())
+		r = hvx_shadow_vcpu_init(vcpu);
+	if (!r)
+		r = hvx_arch->vcpu_create(vcpu);
 	/* After the backend's reset: the LAPIC may set its own APIC base. */
 	if (!r && hvx_irqchip_in_kernel(vm))
 		r = hvx_lapic_create(vcpu);

@@ -12,6 +12,7 @@
 #include <asm/msr-index.h>
 #include "hvx_core.h"
 #include "emulate.h"
+#include "shadow.h"
 
 void hvx_x86_get(struct hvx_vcpu *vcpu, u32 classes)
 {
@@ -121,7 +122,8 @@ static u64 hvx_cr4_allowed(void)
 		allowed |= X86_CR4_UMIP;
 	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
 		allowed |= X86_CR4_FSGSBASE;
-	if (boot_cpu_has(X86_FEATURE_PCID))
+	/* Shadow paging keeps no per-PCID translations: PCID is hidden. */
+	if (boot_cpu_has(X86_FEATURE_PCID) && !hvx_shadow_enabled())
 		allowed |= X86_CR4_PCIDE;
 	if (boot_cpu_has(X86_FEATURE_XSAVE))
 		allowed |= X86_CR4_OSXSAVE;

@@ -7,6 +7,9 @@
  *   mmio     a write to a GPA with no slot, out to this program and back
  *   fault    first touch of a 4 KiB page: a nested-page fault-in (the host
  *            page is new too, as for any first touch of guest RAM)
+ *   fork     one round of a fork-heavy loop: load the CR3 of one of 8
+ *            address spaces, rewrite 16 of its PTEs (as copy-on-write
+ *            does) and write to those 16 pages
  * and, in a second VM with the in-kernel irqchip and two vCPUs (x2APIC):
  *   ipi      IPI round trip: vCPU 0 sends a fixed IPI to vCPU 1, whose
  *            handler sends one back; to vCPU 0's handler
@@ -39,6 +42,9 @@
 #define FAULT_GPA	0x40000000ULL		/* 1 GiB: a slot of its own */
 #define FAULT_PAGES	4096			/* 16 MiB */
 
+#define FORK_SPACES	8
+#define FORK_PAGES	16
+#define FORK_VA		0x0000400000000000ULL	/* PML4 slot 128 */
 #define IRQ_ITERS_DIV	20
 #define BENCH_TIMEOUT_S	900
 #define PING_VECTOR	0x50
@@ -49,16 +55,76 @@
 #define KICK_PORT	0x520		/* ioeventfd: the irqfd row's kick */
 #define IOEVENTFD_PORT	0x524		/* ioeventfd: the ioeventfd row */
 
-enum { B_CPUID, B_PIO, B_MMIO, B_FAULT, B_IPI, B_TIMER, B_IRQFD, B_IOEVENTFD, B_COUNT };
+enum { B_CPUID, B_PIO, B_MMIO, B_FAULT, B_FORK, B_IPI, B_TIMER, B_IRQFD, B_IOEVENTFD, B_COUNT };
 
 static const char *const bench_names[B_COUNT] = {
 	"cpuid (in-kernel exit)", "pio (exit to VMM and back)",
 	"mmio (exit to VMM and back)", "fault-in per 4 KiB page",
+	"fork-like round (CR3+16 PTEs)",
 	"IPI round trip (2 vCPUs)", "LAPIC timer to handler",
 	"ioeventfd->irqfd->handler", "ioeventfd write (in kernel)",
 };
 
-static void guest_bench(uint64_t iters)
+/* Guest page allocator for the fork loop: zeroed pages from @next on. */
+static uint64_t bench_next;
+
+static uint64_t bench_page(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)bench_next;
+	int i;
+
+	for (i = 0; i < 512; i++)
+		p[i] = 0;
+	bench_next += GUEST_PAGE_SIZE;
+	return (uint64_t)p;
+}
+
+/* An address space: the identity map plus one PT of FORK_PAGES at FORK_VA. */
+static uint64_t bench_space(volatile uint64_t **pt)
+{
+	volatile uint64_t *pml4 = (volatile uint64_t *)bench_page();
+	volatile uint64_t *pdpt = (volatile uint64_t *)bench_page();
+	volatile uint64_t *pd = (volatile uint64_t *)bench_page();
+
+	*pt = (volatile uint64_t *)bench_page();
+	pml4[0] = ((volatile uint64_t *)GUEST_PML4_GPA)[0];
+	pml4[(FORK_VA >> 39) & 511] = (uint64_t)pdpt | 7;
+	pdpt[0] = (uint64_t)pd | 7;
+	pd[0] = (uint64_t)*pt | 7;
+	return (uint64_t)pml4;
+}
+
+static void guest_fork_loop(uint64_t iters, uint64_t pool)
+{
+	uint64_t space[FORK_SPACES], frames[2][FORK_PAGES], orig, t0, t1, i;
+	volatile uint64_t *pt[FORK_SPACES];
+	int s, p;
+
+	bench_next = pool;
+	for (s = 0; s < FORK_SPACES; s++)
+		space[s] = bench_space(&pt[s]);
+	for (p = 0; p < FORK_PAGES; p++) {
+		frames[0][p] = bench_page();
+		frames[1][p] = bench_page();
+	}
+	orig = get_cr3();
+	t0 = rdtsc();
+	for (i = 0; i < iters; i++) {
+		s = i % FORK_SPACES;
+		asm volatile("mov %0, %%cr3" :: "r"(space[s]) : "memory");
+		for (p = 0; p < FORK_PAGES; p++)
+			pt[s][p] = frames[(i / FORK_SPACES) & 1][p] | 3;
+		/* The CR3 load above does not cover PTEs written after it. */
+		asm volatile("mov %0, %%cr3" :: "r"(space[s]) : "memory");
+		for (p = 0; p < FORK_PAGES; p++)
+			*(volatile uint64_t *)(FORK_VA + p * GUEST_PAGE_SIZE) = i;
+	}
+	t1 = rdtsc();
+	asm volatile("mov %0, %%cr3" :: "r"(orig) : "memory");
+	GUEST_SYNC(B_FORK, t1 - t0, iters);
+}
+
+static void guest_bench(uint64_t iters, uint64_t pool)
 {
 	uint64_t i, t0, t1;
 	uint32_t a, b, c, d;
@@ -89,6 +155,7 @@ static void guest_bench(uint64_t iters)
 		*(volatile uint64_t *)(FAULT_GPA + i * GUEST_PAGE_SIZE) = i;
 	t1 = rdtsc();
 	GUEST_SYNC(B_FAULT, t1 - t0, FAULT_PAGES);
+	guest_fork_loop(iters / 20, pool);
 	GUEST_DONE();
 }
 
@@ -273,7 +340,7 @@ static void bench(void)
 	/* 4 KiB host pages, so that each guest page is a fault of its own. */
 	madvise(fault_mem, FAULT_PAGES * 4096ULL, MADV_NOHUGEPAGE);
 	vm_set_slot(vm, 1, 0, FAULT_GPA, FAULT_PAGES * 4096ULL, fault_mem);
-	vcpu_set_arg(vcpu, iters, 0);
+	vcpu_set_arg(vcpu, iters, vm->free_gpa);
 	for (;;) {
 		vcpu_run(vcpu);
 		if (vcpu->run->exit_reason == KVM_EXIT_IO && vcpu->run->io.port == BENCH_PORT) {

@@ -9,6 +9,9 @@
 #   svm-6.1 svm-6.12   selftests in QEMU TCG with SVM+NPT, Debian 6.1 / 6.12
 #   nohv-6.1           QEMU without SVM: hvx.ko must refuse to load
 #   vmx-6.1 vmx-6.12   selftests in Bochs with VMX+EPT, Debian 6.1 / 6.12
+#   shadow-6.1 shadow-6.12  selftests in QEMU with SVM, NPT hidden: shadow
+#                      paging (shadow-6.12 is in the default list; both:
+#                      make check-shadow)
 # Each stage's results go to build/results/STAGE.results; the run ends with
 # one line "N passed, N failed, N skipped" and fails if anything failed.
 # Expects `make testbed-build` to have run (make check does both).
@@ -20,7 +23,7 @@ results=$top/build/results
 rm -rf "$results"
 mkdir -p "$results"
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(unit emulate svm-6.1 svm-6.12 nohv-6.1 vmx-6.1 vmx-6.12)
+[ ${#stages[@]} -gt 0 ] || stages=(unit emulate svm-6.1 svm-6.12 shadow-6.12 nohv-6.1 vmx-6.1 vmx-6.12)
 
 # A KTAP-printing command: its output kept, its cases counted.
 run_ktap() {
@@ -44,7 +47,7 @@ for stage in "${stages[@]}"; do
 		else
 			echo "SKIP emulate: arch-x86/emulate/tests not present" >"$results/$stage.results"
 		fi ;;
-	svm-*|vmx-*|nohv-*)
+	svm-*|vmx-*|nohv-*|shadow-*)
 		if testbed/run-suite.sh "$stage"; then
 			cp "build/testbed/$stage/results" "$results/$stage.results"
 		else

@@ -7,7 +7,9 @@
 #   selftests  load hvx.ko, show `hvx info`, run every selftest (KTAP)
 #   nohv       on a CPU without VMX/SVM: check that hvx.ko refuses to load
 #   demo       load hvx.ko, show `hvx info`, boot Linux with `hvx run`
-#   bench      load hvx.ko, run guest_bench (cycles per exit)
+#   bench      load hvx.ko, run guest_bench (cycles per exit), the VMM
+#              benchmarks, then guest_bench again with paging=shadow where
+#              hvx.ko used nested paging
 # hvx_ref=kvm: load KVM's own modules (payload/kvm, in load order) instead of
 # hvx.ko and point the selftests at /dev/kvm (HVX_DEV); selftests mode then
 # runs only the guest-ABI programs (selftests/guest_tests.list). This is the
@@ -15,6 +17,8 @@
 # For debugging, also from the command line (HVX_TESTBED_APPEND="..."):
 #   hvx_tests="api_test vm_test"   run only these selftests
 #   hvx_loglevel=7                 let kernel messages reach the console
+#   hvx_insmod_args=paging=shadow  module parameters for insmod hvx.ko
+#                                  (quote several: hvx_insmod_args="a=1 b=2")
 p=/payload
 export HVX_KO=$p/hvx.ko HVX_BIN=$p/bin/hvx HVX_SELFTESTS_DIR=$p/selftests
 # The VMM tests' Linux guest (testbed/mkvmmguest.sh), and tun for --net tap.
@@ -43,7 +47,8 @@ load_hypervisor() {
 		# per test VM (see selftests/kvm_hold.c).
 		"$HVX_SELFTESTS_DIR/kvm_hold" 2>&1 | sed 's/^/# /'
 	else
-		insmod "$HVX_KO" || echo "# insmod $HVX_KO failed"
+		# shellcheck disable=SC2086 # a list of parameters
+		insmod "$HVX_KO" ${hvx_insmod_args:-} || echo "# insmod $HVX_KO failed"
 		"$HVX_BIN" info 2>&1 | sed 's/^/# /'
 	fi
 }
@@ -68,13 +73,22 @@ bench)
 		# virtio-blk and virtio-net throughput, with and without hvx.
 		"$HVX_SELFTESTS_DIR/virtio_bench"
 	fi
+	# Nested vs shadow paging in the same run: hvx.ko again with
+	# paging=shadow, where it runs with nested paging now (VMX refuses it).
+	if [ "${hvx_ref:-}" != kvm ] && ! "$HVX_BIN" info | grep -q 'paging: *shadow'; then
+		echo "# bench: again with paging=shadow"
+		rmmod hvx && insmod "$HVX_KO" paging=shadow &&
+			"$HVX_SELFTESTS_DIR/guest_bench" ||
+			echo "# bench: no shadow paging here (see the kernel log)"
+	fi
 	;;
 nohv)
 	"$HVX_SELFTESTS_DIR/run_tests.sh" load_refusal_test
 	;;
 demo)
 	echo "\$ insmod hvx.ko"
-	insmod "$HVX_KO" || exit 1
+	# shellcheck disable=SC2086 # a list of parameters
+	insmod "$HVX_KO" ${hvx_insmod_args:-} || exit 1
 	dmesg | grep 'hvx:'
 	echo "\$ hvx info"
 	"$HVX_BIN" info

@@ -209,6 +209,7 @@ struct hvx_walk_result {
 	u64 gpa;
 	u64 page_size;		/* 4K, 2M, 4M, 1G, or 0 with paging off */
 	bool writable, user, nx;
+	bool dirty;		/* the leaf's D bit (true with paging off) */
 };
 
 /*

@@ -307,6 +307,7 @@ int hvx_pagewalk(const struct hvx_walk_ops *ops, void *opaque,
 		res->page_size = 0;
 		res->writable = res->user = true;
 		res->nx = false;
+		res->dirty = true;
 		return HVX_EMU_OK;
 	}
 
@@ -331,6 +332,7 @@ int hvx_pagewalk(const struct hvx_walk_ops *ops, void *opaque,
 		res->writable = w.rw;
 		res->user = w.us;
 		res->nx = w.nx;
+		res->dirty = w.entry[w.n - 1] & PTE_D;	/* after walk_set_ad */
 		return HVX_EMU_OK;
 	}
 	return HVX_EMU_RETRY;

@@ -24,6 +24,7 @@
 #include <linux/slab.h>
 #include "hvx_core.h"
 #include "tdp.h"
+#include "shadow.h"
 
 /* AMD64 long-mode page-table entry bits (APM vol. 2, 5.4), as NPT uses them. */
 #define HVX_NPT_P		BIT_ULL(0)
@@ -262,14 +263,48 @@ static bool hvx_tdp_clear_young_leaf(struct hvx_tdp *tdp, u64 *ep, int level)
 
 bool hvx_tdp_zap_gfn_range(struct hvx_vm *vm, u64 start_gfn, u64 end_gfn)
 {
-	return hvx_tdp_walk_gfns(vm, start_gfn, end_gfn, hvx_tdp_zap_leaf);
+	bool zapped = hvx_tdp_walk_gfns(vm, start_gfn, end_gfn, hvx_tdp_zap_leaf);
+
+	/*
+	 * Shadow leaves are only ever made from present leaves of these
+	 * tables, so if none went, no shadow leaf can point into the range.
+	 */
+	if (zapped && hvx_shadow_enabled())
+		hvx_shadow_zap_all(vm);
+	return zapped;
+}
+
+bool hvx_tdp_lookup(struct hvx_vm *vm, u64 gfn, u64 *pfn, bool *writable)
+{
+	struct hvx_tdp *tdp = vm->tdp;
+	u64 *table = tdp->root, e;
+	int level;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (gfn >= HVX_TDP_GFN_LIMIT)
+		return false;
+	for (level = HVX_TDP_LEVELS; ; level--) {
+		e = READ_ONCE(table[hvx_tdp_index(gfn, level)]);
+		if (!hvx_tdp_present(tdp, e))
+			return false;
+		if (hvx_tdp_is_leaf(tdp, e, level))
+			break;
+		table = hvx_tdp_child(e);
+	}
+	*pfn = ((e & HVX_TDP_ADDR_MASK) >> PAGE_SHIFT) +
+	       (gfn & (hvx_tdp_entry_pages(level) - 1));
+	*writable = e & tdp->fmt->writable_bit;
+	return true;
 }
 
 bool hvx_tdp_age_gfn_range(struct hvx_vm *vm, u64 start_gfn, u64 end_gfn,
 			   bool clear)
 {
-	/* No accessed bit: call every page young rather than evict blindly. */
-	if (!vm->tdp->fmt->accessed_bit)
+	/*
+	 * No accessed bit (or none the CPU sets: under shadow paging it never
+	 * walks these tables): call every page young rather than evict blindly.
+	 */
+	if (!vm->tdp->fmt->accessed_bit || hvx_shadow_enabled())
 		return true;
 	return hvx_tdp_walk_gfns(vm, start_gfn, end_gfn,
 				 clear ? hvx_tdp_clear_young_leaf :

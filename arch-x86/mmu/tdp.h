@@ -72,6 +72,13 @@ int hvx_tdp_fault(struct hvx_vcpu *vcpu, u64 gpa, bool write, bool fetch);
 bool hvx_tdp_zap_gfn_range(struct hvx_vm *vm, u64 start_gfn, u64 end_gfn);
 
 /*
+ * The host page behind @gfn if these tables map it now, and whether
+ * writably. Caller holds mmu_lock: the answer holds until it drops it
+ * (an invalidation zaps under that lock). For the shadow MMU.
+ */
+bool hvx_tdp_lookup(struct hvx_vm *vm, u64 gfn, u64 *pfn, bool *writable);
+
+/*
  * Was any frame in [start_gfn, end_gfn) accessed since the last clear?
  * With @clear, also clear the accessed bits (the caller flushes TLBs if it
  * wants the hardware to set them again promptly). Caller holds mmu_lock.

@@ -49,10 +49,6 @@ static int svm_probe(struct hvx_caps *caps)
 	caps->paging = (caps->features & HVX_FEATURE_SVM_NPT) ?
 		       HVX_PAGING_NPT : HVX_PAGING_NONE;
 	caps->nr_asids = ebx;
-	if (!(caps->features & HVX_FEATURE_SVM_NPT)) {
-		pr_err("SVM: the CPU has no nested paging (NPT); shadow paging is not implemented yet\n");
-		return -EOPNOTSUPP;
-	}
 	if (ebx < 2) {
 		pr_err("SVM: the CPU offers no guest ASID\n");
 		return -EOPNOTSUPP;
@@ -176,4 +172,5 @@ const struct hvx_arch_ops svm_arch_ops = {
 	.inject_event = svm_inject_event,
 	.set_event_windows = svm_set_event_windows,
 	.vcpu_reset = svm_vcpu_reset,
+	.shadow_paging = true,
 };

@@ -23,6 +23,7 @@
 #include "hvx_exit.h"
 #include "tdp.h"
 #include "hvx_irq.h"
+#include "shadow.h"
 
 static inline void svm_clgi(void)
 {
@@ -138,6 +139,15 @@ static void svm_prepare_entry(struct hvx_vcpu *vcpu)
 	struct vmcb *vmcb = svm->vmcb;
 
 	svm_flush_regs(vcpu);
+	if (hvx_shadow_enabled()) {
+		struct hvx_shadow_hw hw;
+
+		hvx_shadow_load(vcpu, &hw);
+		vmcb->save.cr0 = hw.cr0;
+		vmcb->save.cr3 = hw.cr3;
+		vmcb->save.cr4 = hw.cr4;
+		vmcb->save.efer = hw.efer | EFER_SVME;
+	}
 	vmcb->control.tsc_offset = vcpu->vm->tsc_offset;
 	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~SVM_INT_CTL_V_TPR_MASK) |
 				(hvx_get_cr8(vcpu) & SVM_INT_CTL_V_TPR_MASK);
@@ -413,6 +423,15 @@ static int svm_handle_exit(struct hvx_vcpu *vcpu)
 		schedule();	/* the guest spins: let someone else run */
 		return 1;
 	case SVM_EXIT_NPF:	return svm_handle_npf(vcpu);
+	case SVM_EXIT_PF:
+		return hvx_shadow_page_fault(vcpu, c->exit_info_2, c->exit_info_1);
+	case SVM_EXIT_READ_CR0:
+	case SVM_EXIT_READ_CR3:
+	case SVM_EXIT_READ_CR4:
+	case SVM_EXIT_WRITE_CR0:
+	case SVM_EXIT_WRITE_CR3:
+		return hvx_handle_cr_access(vcpu);
+	case SVM_EXIT_INVLPG:	return hvx_handle_invlpg(vcpu);
 	case SVM_EXIT_WRITE_CR4:
 		if ((hvx_caps.features & HVX_FEATURE_SVM_DECODE_ASSISTS) &&
 		    (c->exit_info_1 & SVM_CR_INFO_VALID))
@@ -456,6 +475,14 @@ int svm_vcpu_run(struct hvx_vcpu *vcpu)
 {
 	int fault = 0;
 
+	/*
+	 * Under shadow paging the CPU checks the CRs and EFER hvx derived,
+	 * not the guest's: apply VMRUN's rules to the guest's ourselves,
+	 * with the same result (KVM_EXIT_FAIL_ENTRY, the rule named).
+	 */
+	if (hvx_shadow_enabled() && (vcpu->x86.dirty & (HVX_REG_CRS | HVX_REG_SEGS)) &&
+	    hvx_x86_check_state(vcpu))
+		return svm_fail_entry(vcpu);
 	svm_prepare_entry(vcpu);
 	if (!svm_enter(vcpu, &fault)) {
 		/* Not entered: nothing changed; the caller's loop checks why. */

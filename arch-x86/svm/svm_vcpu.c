@@ -17,6 +17,7 @@
 #include "svm.h"
 #include "tdp.h"
 #include "hvx_irq.h"
+#include "shadow.h"
 
 static u16 svm_seg_attrib(const struct kvm_segment *s)
 {
@@ -82,7 +83,10 @@ void svm_cache_regs(struct hvx_vcpu *vcpu, u32 mask)
 		x->idt.limit = save->idtr.limit;
 		x->cpl = save->cpl;
 	}
-	if (mask & HVX_REG_CRS) {
+	/* Under shadow paging the guest's CR0/3/4 and EFER live in x only. */
+	if ((mask & HVX_REG_CRS) && hvx_shadow_enabled()) {
+		x->cr2 = save->cr2;
+	} else if (mask & HVX_REG_CRS) {
 		x->cr0 = save->cr0;
 		x->cr2 = save->cr2;
 		x->cr3 = save->cr3;
@@ -194,8 +198,18 @@ void svm_init_vmcb(struct hvx_vcpu *vcpu)
 	c->msrpm_base_pa = svm_msrpm_pa;
 	/* Physical interrupts exit; the guest's IF masks only virtual ones. */
 	c->int_ctl = SVM_INT_CTL_V_INTR_MASKING;
-	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
-	c->nested_cr3 = hvx_tdp_root_pa(vcpu->vm);
+	if (hvx_shadow_enabled()) {
+		/*
+		 * The CPU runs on shadow tables: the guest's CRs, its #PFs,
+		 * INVLPG and task switches (which load CR3) are ours to handle.
+		 */
+		c->intercept_cr |= SVM_INTERCEPT_CR_SHADOW;
+		c->intercept_exceptions |= BIT(14);
+		c->intercept_misc1 |= SVM_INTERCEPT_INVLPG | SVM_INTERCEPT_TASK_SWITCH;
+	} else {
+		c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+		c->nested_cr3 = hvx_tdp_root_pa(vcpu->vm);
+	}
 	/* No ASID yet: the first entry assigns one. */
 	svm->asid_cpu = -1;
 	svm->injected.type = HVX_EVENT_NONE;

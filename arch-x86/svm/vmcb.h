@@ -13,6 +13,9 @@
 /* intercept_cr: reads of CRn are bit n, writes bit 16 + n. */
 #define SVM_INTERCEPT_CR4_WRITE		BIT(16 + 4)
 #define SVM_INTERCEPT_CR8_WRITE		BIT(16 + 8)
+/* Shadow paging: every access to CR0, CR3 and CR4. */
+#define SVM_INTERCEPT_CR_SHADOW		(BIT(0) | BIT(3) | BIT(4) | \
+					 BIT(16 + 0) | BIT(16 + 3) | BIT(16 + 4))
 
 /* Intercept vector 3 (control offset 0x0c), "misc1". */
 #define SVM_INTERCEPT_INTR		BIT(0)
@@ -26,9 +29,11 @@
 #define SVM_INTERCEPT_INVD		BIT(22)
 #define SVM_INTERCEPT_PAUSE		BIT(23)
 #define SVM_INTERCEPT_HLT		BIT(24)
+#define SVM_INTERCEPT_INVLPG		BIT(25)
 #define SVM_INTERCEPT_INVLPGA		BIT(26)
 #define SVM_INTERCEPT_IOIO_PROT		BIT(27)
 #define SVM_INTERCEPT_MSR_PROT		BIT(28)
+#define SVM_INTERCEPT_TASK_SWITCH	BIT(29)
 #define SVM_INTERCEPT_SHUTDOWN		BIT(31)
 
 /* Intercept vector 4 (control offset 0x10), "misc2". */
@@ -47,10 +52,16 @@
 #define SVM_INTERCEPT_XSETBV		BIT(13)
 
 /* Exit codes (APM vol. 2, appendix C). */
+#define SVM_EXIT_READ_CR0	0x000
+#define SVM_EXIT_READ_CR3	0x003
+#define SVM_EXIT_READ_CR4	0x004
+#define SVM_EXIT_WRITE_CR0	0x010
+#define SVM_EXIT_WRITE_CR3	0x013
 #define SVM_EXIT_WRITE_CR4	0x014
 #define SVM_EXIT_WRITE_CR8	0x018
 #define SVM_EXIT_EXCP_BASE	0x040
 #define SVM_EXIT_EXCP_DB	(SVM_EXIT_EXCP_BASE + 1)
+#define SVM_EXIT_PF		(SVM_EXIT_EXCP_BASE + 14)	/* EXITINFO1 error code, 2 address */
 #define SVM_EXIT_INTR		0x060
 #define SVM_EXIT_NMI		0x061
 #define SVM_EXIT_SMI		0x062
@@ -62,9 +73,11 @@
 #define SVM_EXIT_INVD		0x076
 #define SVM_EXIT_PAUSE		0x077
 #define SVM_EXIT_HLT		0x078
+#define SVM_EXIT_INVLPG		0x079
 #define SVM_EXIT_INVLPGA	0x07a
 #define SVM_EXIT_IOIO		0x07b
 #define SVM_EXIT_MSR		0x07c
+#define SVM_EXIT_TASK_SWITCH	0x07d
 #define SVM_EXIT_SHUTDOWN	0x07f
 #define SVM_EXIT_VMRUN		0x080
 #define SVM_EXIT_VMMCALL	0x081

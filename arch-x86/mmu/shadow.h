@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Shadow paging: for CPUs (or the paging=shadow module parameter) without
+ * nested paging. Each vCPU runs on shadow page tables that map the guest's
+ * linear addresses straight to host pages; they are filled on #PF exits
+ * from the guest's own page tables (walked with the emulator's walker) and
+ * behave like the vCPU's TLB: MOV to CR3, a paging-mode change and INVLPG
+ * drop what the guest asked to drop. See Documentation/architecture.md.
+ */
+#ifndef HVX_SHADOW_H
+#define HVX_SHADOW_H
+
+#include <linux/types.h>
+#include "hvx_core.h"
+
+struct hvx_vcpu;
+struct hvx_vm;
+
+static inline bool hvx_shadow_enabled(void)
+{
+	return hvx_caps.paging == HVX_PAGING_SHADOW;
+}
+
+/* The control registers the CPU runs the guest with (derived from the guest's). */
+struct hvx_shadow_hw {
+	u64 cr0, cr3, cr4, efer;
+};
+
+/* vCPU lifetime (hvx_vcpu.c), only when hvx_shadow_enabled(). */
+int hvx_shadow_vcpu_init(struct hvx_vcpu *vcpu);
+void hvx_shadow_vcpu_destroy(struct hvx_vcpu *vcpu);
+
+/*
+ * Before each entry, in the vCPU thread: drop the shadow tables if the
+ * guest's paging mode changed since they were built, and return the CR0,
+ * CR3, CR4 and EFER to run with (EFER without SVME).
+ */
+void hvx_shadow_load(struct hvx_vcpu *vcpu, struct hvx_shadow_hw *hw);
+
+/*
+ * A #PF exit at linear @la with the CPU's @error_code: fill the shadow from
+ * the guest's tables, reflect the guest's own fault (exact error code and
+ * CR2), or emulate an access to MMIO. Exit-handler return convention.
+ */
+int hvx_shadow_page_fault(struct hvx_vcpu *vcpu, u64 la, u32 error_code);
+
+/* The guest's TLB maintenance: INVLPG @la; a full flush (MOV to CR3). */
+void hvx_shadow_invlpg(struct hvx_vcpu *vcpu, u64 la);
+void hvx_shadow_flush(struct hvx_vcpu *vcpu);
+
+/*
+ * Drop every shadow mapping of every vCPU of @vm (the host changed guest
+ * memory). Caller holds vm->mmu_lock and flushes TLBs afterwards.
+ */
+void hvx_shadow_zap_all(struct hvx_vm *vm);
+
+/* hvx_cr.c: control-register and INVLPG exits under shadow paging. */
+int hvx_handle_cr_access(struct hvx_vcpu *vcpu);
+int hvx_handle_invlpg(struct hvx_vcpu *vcpu);
+
+#endif /* HVX_SHADOW_H */

@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Guest paging as the architecture defines it, whatever the hypervisor
+ * does underneath (nested or shadow paging): the guest builds its own
+ * 4-level page tables in free memory, maps a test region at TEST_VA and
+ * checks address-space switches, remapping under a live mapping (INVLPG,
+ * CR3 reload, 2 MiB pages), a page-table page that is also a writable data
+ * page, accessed/dirty bits, and the #PF error code and CR2 for every
+ * R/W, U/S, NX and reserved-bit combination of a supervisor access, with
+ * CR0.WP set and clear. Expected values come from the SDM's rules
+ * (vol. 3 4.6, 4.7, 4.8), written out below, not from hvx.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/hvx.h>
+#include "guest.h"
+#include "guest_vm.h"
+#include "ktap.h"
+
+#define VM_MEM		(64ULL << 20)
+#define TEST_VA		0x0000400000000000ULL	/* PML4 slot 128: ours alone */
+#define LARGE_VA	(TEST_VA + 0x40000000ULL)	/* next PDPT slot: 2 MiB pages */
+
+#define PTE_P		(1ULL << 0)
+#define PTE_RW		(1ULL << 1)
+#define PTE_US		(1ULL << 2)
+#define PTE_A		(1ULL << 5)
+#define PTE_D		(1ULL << 6)
+#define PTE_PS		(1ULL << 7)
+#define PTE_NX		(1ULL << 63)
+#define PTE_ADDR	0x000ffffffffff000ULL
+
+#define PFEC_P		(1U << 0)
+#define PFEC_W		(1U << 1)
+#define PFEC_U		(1U << 2)
+#define PFEC_RSVD	(1U << 3)
+#define PFEC_I		(1U << 4)
+
+/* --- guest side: a page allocator and a 4-level table builder ------------- */
+
+static uint64_t pool_next;	/* guest variable: next free GPA */
+
+static uint64_t alloc_page(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)pool_next;
+	int i;
+
+	for (i = 0; i < 512; i++)
+		p[i] = 0;
+	pool_next += 0x1000;
+	return (uint64_t)p;
+}
+
+/* 2 MiB-aligned 2 MiB frame (the pool starts 2 MiB aligned). */
+static uint64_t alloc_large(void)
+{
+	pool_next = (pool_next + 0x1fffff) & ~0x1fffffULL;
+	pool_next += 0x200000;
+	return pool_next - 0x200000;
+}
+
+static void write_cr3(uint64_t v) { asm volatile("mov %0, %%cr3" :: "r"(v) : "memory"); }
+static void write_cr0(uint64_t v) { asm volatile("mov %0, %%cr0" :: "r"(v) : "memory"); }
+static uint64_t read_cr2(void) { uint64_t v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static void invlpg(uint64_t va) { asm volatile("invlpg (%0)" :: "r"(va) : "memory"); }
+
+/* A new address space: the library's identity map (PML4 slot 0) and nothing else. */
+static uint64_t new_space(void)
+{
+	volatile uint64_t *pml4 = (volatile uint64_t *)alloc_page();
+
+	pml4[0] = ((volatile uint64_t *)GUEST_PML4_GPA)[0];
+	return (uint64_t)pml4;
+}
+
+/* The entry for @va at @level (1 = PTE) in space @pml4, making tables above. */
+static volatile uint64_t *entry(uint64_t pml4, uint64_t va, int level)
+{
+	volatile uint64_t *table = (volatile uint64_t *)pml4;
+	int l;
+
+	for (l = 4; l > level; l--) {
+		volatile uint64_t *e = &table[(va >> (12 + 9 * (l - 1))) & 511];
+
+		if (!(*e & PTE_P))
+			*e = alloc_page() | PTE_P | PTE_RW | PTE_US;
+		table = (volatile uint64_t *)(*e & PTE_ADDR);
+	}
+	return &table[(va >> (12 + 9 * (level - 1))) & 511];
+}
+
+static uint64_t data_page(uint64_t value)
+{
+	volatile uint64_t *p = (volatile uint64_t *)alloc_page();
+	int i;
+
+	for (i = 0; i < 512; i++)
+		p[i] = value + i;
+	return (uint64_t)p;
+}
+
+static uint64_t peek(uint64_t va) { return *(volatile uint64_t *)va; }
+
+/* --- several address spaces ------------------------------------------------ */
+
+#define SPACES	4
+#define ROUNDS	400
+
+static void guest_address_spaces(uint64_t pool)
+{
+	uint64_t orig = get_cr3(), space[SPACES], want[SPACES];
+	int i, round;
+
+	pool_next = pool;
+	for (i = 0; i < SPACES; i++) {
+		space[i] = new_space();
+		want[i] = 0x5000000000000000ULL + ((uint64_t)i << 32);
+		*entry(space[i], TEST_VA, 1) = data_page(want[i]) | PTE_P | PTE_RW;
+	}
+	for (round = 0; round < ROUNDS; round++) {
+		int s = round % SPACES, t = (s + 1) % SPACES;
+		volatile uint64_t *pte;
+
+		write_cr3(space[s]);
+		GUEST_ASSERT_EQ(peek(TEST_VA), want[s]);
+		GUEST_ASSERT_EQ(peek(TEST_VA + 8), want[s] + 1);
+		/* A write through the mapping lands in the page it maps. */
+		*(volatile uint64_t *)(TEST_VA + 16) = want[s] + 2;
+		/*
+		 * Remap the next space's page while it is not loaded: its
+		 * CR3 load must show the new page (no INVLPG needed).
+		 */
+		if (round % 3 == 0) {
+			pte = entry(space[t], TEST_VA, 1);
+			want[t] += 0x100;
+			*pte = data_page(want[t]) | PTE_P | PTE_RW;
+		}
+	}
+	write_cr3(orig);
+	GUEST_DONE();
+}
+
+/* --- remapping under a live mapping --------------------------------------- */
+
+static void guest_remap(uint64_t pool)
+{
+	uint64_t orig = get_cr3(), sp, a, b, la, lb;
+	volatile uint64_t *pte, *pde;
+
+	pool_next = pool;
+	sp = new_space();
+	a = data_page(0xa000);
+	b = data_page(0xb000);
+	pte = entry(sp, TEST_VA, 1);
+	*pte = a | PTE_P | PTE_RW;
+	write_cr3(sp);
+	GUEST_ASSERT_EQ(peek(TEST_VA), 0xa000);
+
+	/* INVLPG makes the new translation visible. */
+	*pte = b | PTE_P | PTE_RW;
+	invlpg(TEST_VA);
+	GUEST_ASSERT_EQ(peek(TEST_VA), 0xb000);
+	/* So does reloading CR3 with the same value. */
+	*pte = a | PTE_P | PTE_RW;
+	write_cr3(sp);
+	GUEST_ASSERT_EQ(peek(TEST_VA + 8), 0xa001);
+	/* Not present after INVLPG: #PF, CR2 = the address. */
+	*pte = 0;
+	invlpg(TEST_VA);
+	GUEST_ASSERT_EQ(guest_asm_safe("movq (%%rax), %%rbx", : : "a"(TEST_VA) : "rbx", "memory"),
+			PF_VECTOR);
+	GUEST_ASSERT_EQ(guest_exception.error_code, 0);
+	GUEST_ASSERT_EQ(read_cr2(), TEST_VA);
+
+	/*
+	 * A 2 MiB page: INVLPG of any address in it drops the whole
+	 * translation, including the 4 KiB piece read before.
+	 */
+	la = alloc_large();
+	lb = alloc_large();
+	((volatile uint64_t *)la)[0x5000 / 8] = 0x1a;
+	((volatile uint64_t *)lb)[0x5000 / 8] = 0x1b;
+	pde = entry(sp, LARGE_VA, 2);
+	*pde = la | PTE_P | PTE_RW | PTE_PS;
+	GUEST_ASSERT_EQ(peek(LARGE_VA + 0x5000), 0x1a);
+	*pde = lb | PTE_P | PTE_RW | PTE_PS;
+	invlpg(LARGE_VA + 0x123000);
+	GUEST_ASSERT_EQ(peek(LARGE_VA + 0x5000), 0x1b);
+
+	write_cr3(orig);
+	GUEST_DONE();
+}
+
+/* --- a page-table page that is also a writable data page ----------------- */
+
+static void guest_pt_as_data(uint64_t pool)
+{
+	uint64_t orig = get_cr3(), sp, a, b, c;
+	volatile uint64_t *pte, *alias;
+
+	pool_next = pool;
+	sp = new_space();
+	a = data_page(0xa000);
+	b = data_page(0xb000);
+	c = data_page(0xc000);
+	pte = entry(sp, TEST_VA, 1);	/* pte[0] maps TEST_VA, pte[1] the PT itself */
+	pte[0] = a | PTE_P | PTE_RW;
+	pte[1] = ((uint64_t)pte & PTE_ADDR) | PTE_P | PTE_RW;
+	write_cr3(sp);
+	alias = (volatile uint64_t *)(TEST_VA + 0x1000);
+
+	GUEST_ASSERT_EQ(peek(TEST_VA), 0xa000);
+	/* The CPU set A in the entry; the data view shows it. */
+	GUEST_ASSERT_EQ(alias[0] & (PTE_ADDR | PTE_A), a | PTE_A);
+	/* Rewrite the PTE through the data view, then INVLPG. */
+	alias[0] = b | PTE_P | PTE_RW;
+	invlpg(TEST_VA);
+	GUEST_ASSERT_EQ(peek(TEST_VA), 0xb000);
+	/* The alias remaps itself: the PT page is no longer at TEST_VA + 4K. */
+	alias[1] = c | PTE_P | PTE_RW;
+	invlpg(TEST_VA + 0x1000);
+	GUEST_ASSERT_EQ(alias[0], 0xc000);
+	GUEST_ASSERT_EQ(pte[1] & PTE_ADDR, c);
+
+	write_cr3(orig);
+	GUEST_DONE();
+}
+
+/* --- accessed and dirty bits ---------------------------------------------- */
+
+static void guest_ad_bits(uint64_t pool)
+{
+	uint64_t orig = get_cr3(), sp, a;
+	volatile uint64_t *pte, *pde, *pdpte, *pml4e;
+	uint8_t v;
+
+	pool_next = pool;
+	sp = new_space();
+	a = data_page(0xa000);
+	pte = entry(sp, TEST_VA, 1);
+	pde = entry(sp, TEST_VA, 2);
+	pdpte = entry(sp, TEST_VA, 3);
+	pml4e = entry(sp, TEST_VA, 4);
+	*pte = a | PTE_P | PTE_RW;
+	write_cr3(sp);
+
+	/* A read sets A in every entry of the walk, D nowhere. */
+	GUEST_ASSERT_EQ(peek(TEST_VA), 0xa000);
+	GUEST_ASSERT(*pml4e & PTE_A);
+	GUEST_ASSERT(*pdpte & PTE_A);
+	GUEST_ASSERT(*pde & PTE_A);
+	GUEST_ASSERT_EQ(*pte & (PTE_A | PTE_D), PTE_A);
+	/* The first write through a translation already used sets D. */
+	*(volatile uint64_t *)TEST_VA = 1;
+	GUEST_ASSERT_EQ(*pte & (PTE_A | PTE_D), PTE_A | PTE_D);
+
+	/* Cleared and flushed, a write sets both again. */
+	*pte &= ~(PTE_A | PTE_D);
+	invlpg(TEST_VA);
+	*(volatile uint64_t *)TEST_VA = 2;
+	GUEST_ASSERT_EQ(*pte & (PTE_A | PTE_D), PTE_A | PTE_D);
+
+	/* D cleared and flushed: reads leave it clear, a write sets it. */
+	*pte &= ~PTE_D;
+	invlpg(TEST_VA);
+	GUEST_ASSERT_EQ(peek(TEST_VA), 2);
+	GUEST_ASSERT_EQ(*pte & PTE_D, 0);
+	*(volatile uint64_t *)TEST_VA = 3;
+	GUEST_ASSERT(*pte & PTE_D);
+
+	/* A write that faults (read-only, CR0.WP=1) never sets D. */
+	*pte = a | PTE_P;
+	invlpg(TEST_VA);
+	v = guest_asm_safe("movq %%rbx, (%%rax)", : : "a"(TEST_VA), "b"(4) : "memory");
+	GUEST_ASSERT_EQ(v, PF_VECTOR);
+	GUEST_ASSERT_EQ(guest_exception.error_code, PFEC_P | PFEC_W);
+	GUEST_ASSERT_EQ(*pte & PTE_D, 0);
+	GUEST_ASSERT_EQ(peek(TEST_VA), 3);
+
+	write_cr3(orig);
+	GUEST_DONE();
+}
+
+/* --- #PF error codes ------------------------------------------------------- */
+
+enum access { ACC_READ, ACC_WRITE, ACC_FETCH };
+
+/*
+ * What a supervisor access to a page with these bits does (SDM vol. 3
+ * 4.6, 4.7; EFER.NXE=1, no SMEP/SMAP): the error code, or -1 for no fault.
+ * Reserved bits are checked before permissions; I is set for fetches.
+ */
+static int64_t expected_pfec(int present, int rw, int us, int nx, int rsvd,
+			     int wp, enum access acc)
+{
+	uint32_t ec = (acc == ACC_WRITE ? PFEC_W : 0) | (acc == ACC_FETCH ? PFEC_I : 0);
+
+	(void)us;	/* a supervisor access ignores U/S without SMEP/SMAP */
+	if (!present)
+		return ec;
+	if (rsvd)
+		return ec | PFEC_P | PFEC_RSVD;
+	if (acc == ACC_FETCH && nx)
+		return ec | PFEC_P;
+	if (acc == ACC_WRITE && !rw && wp)
+		return ec | PFEC_P;
+	return -1;
+}
+
+static uint8_t do_access(enum access acc)
+{
+	switch (acc) {
+	case ACC_READ:
+		return guest_asm_safe("movq (%%rax), %%rbx", : : "a"(TEST_VA) : "rbx", "memory");
+	case ACC_WRITE:
+		return guest_asm_safe("movq %%rbx, 8(%%rax)", : : "a"(TEST_VA), "b"(0) : "memory");
+	default:
+		/* The page starts with "jmp *%rcx": it comes straight back. */
+		return guest_asm_safe("leaq 2f(%%rip), %%rcx\n\tjmp *%%rax\n2:",
+				      : : "a"(TEST_VA) : "rcx", "memory");
+	}
+}
+
+/*
+ * RSI: the reserved address bit to use, bit 0 set if a reserved-bit fault
+ * may come without P: QEMU's TCG walker (the CPU of the testbeds) reports
+ * RSVD alone, where the SDM (4.7) has P=1 since every entry was present.
+ * Only allowed where that CPU walks the guest's tables itself (nested
+ * paging); under hvx's shadow paging hvx computes the code and must be exact.
+ */
+static void guest_pf_error_codes(uint64_t pool, uint64_t rsvd_arg)
+{
+	uint64_t rsvd_bit = rsvd_arg & ~1ULL;
+	int rsvd_without_p_ok = rsvd_arg & 1;
+	uint64_t orig = get_cr3(), cr0 = get_cr0(), sp, page, efer;
+	volatile uint64_t *pte;
+	int wp, p, rw, us, nx, rsvd, acc, checked = 0;
+
+	pool_next = pool;
+	efer = rdmsr(MSR_EFER);
+	wrmsr(MSR_EFER, efer | EFER_NX);
+	sp = new_space();
+	page = alloc_page();
+	*(volatile uint16_t *)page = 0xe1ff;	/* jmp *%rcx */
+	pte = entry(sp, TEST_VA, 1);
+	write_cr3(sp);
+
+	for (wp = 0; wp <= 1; wp++) {
+		write_cr0(wp ? cr0 | X86_CR0_WP : cr0 & ~X86_CR0_WP);
+		for (p = 0; p <= 1; p++)
+		for (rw = 0; rw <= 1; rw++)
+		for (us = 0; us <= 1; us++)
+		for (nx = 0; nx <= 1; nx++)
+		for (rsvd = 0; rsvd <= 1; rsvd++)
+		for (acc = ACC_READ; acc <= ACC_FETCH; acc++) {
+			int64_t want = expected_pfec(p, rw, us, nx, rsvd, wp, acc);
+			uint64_t e = page | (p ? PTE_P : 0) | (rw ? PTE_RW : 0) |
+				     (us ? PTE_US : 0) | (nx ? PTE_NX : 0) |
+				     (rsvd ? rsvd_bit : 0);
+			uint8_t v;
+
+			*pte = e;
+			invlpg(TEST_VA);
+			v = do_access(acc);
+			if (want < 0) {
+				GUEST_ASSERT_V(v == GUEST_NO_EXCEPTION, e, acc, wp, v);
+			} else {
+				GUEST_ASSERT_V(v == PF_VECTOR, e, acc, wp, v);
+				uint64_t ec = guest_exception.error_code;
+
+				if (rsvd_without_p_ok && (want & PFEC_RSVD))
+					ec |= PFEC_P;
+				GUEST_ASSERT_V(ec == (uint64_t)want, e, acc, wp,
+					       guest_exception.error_code);
+				/* The write goes to the second qword. */
+				GUEST_ASSERT_EQ(read_cr2(), TEST_VA + (acc == ACC_WRITE ? 8 : 0));
+			}
+			checked++;
+		}
+	}
+	write_cr0(cr0);
+	write_cr3(orig);
+	wrmsr(MSR_EFER, efer);
+	GUEST_SYNC(checked);
+	GUEST_DONE();
+}
+
+/* --- host side -------------------------------------------------------------- */
+
+static void run_guest(void (*fn)(void), uint64_t arg1)
+{
+	struct vm *vm = vm_create(VM_MEM);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, fn);
+
+	vcpu_set_arg(vcpu, vm->free_gpa, arg1);
+	vcpu_run_ucall(vcpu, UCALL_DONE, NULL);
+	vm_destroy(vm);
+}
+
+static void address_spaces(void)
+{
+	run_guest((void (*)(void))guest_address_spaces, 0);
+}
+
+static void remap_invlpg_cr3(void)
+{
+	run_guest((void (*)(void))guest_remap, 0);
+}
+
+static void pt_page_mapped_as_data(void)
+{
+	run_guest((void (*)(void))guest_pt_as_data, 0);
+}
+
+static void accessed_dirty_bits(void)
+{
+	run_guest((void (*)(void))guest_ad_bits, 0);
+}
+
+/* Is this hvx with shadow paging (not KVM, not nested paging)? */
+static int paging_is_shadow(void)
+{
+	struct hvx_info info = { 0 };
+	int fd = open(hvx_dev_path(), O_RDWR);
+	int r;
+
+	if (fd < 0)
+		return 0;
+	r = ioctl(fd, HVX_GET_INFO, &info);
+	close(fd);
+	return r == 0 && info.paging == HVX_PAGING_SHADOW;
+}
+
+static void pf_error_codes(void)
+{
+	struct vm *vm = vm_create(VM_MEM);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, (void (*)(void))guest_pf_error_codes);
+	unsigned int a, b, c, d, maxphyaddr;
+	struct ucall uc;
+
+	/* A physical-address bit above MAXPHYADDR is reserved in every entry. */
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000008), "c"(0));
+	maxphyaddr = a & 0xff;
+	if (maxphyaddr >= 52)
+		SKIP("MAXPHYADDR is 52: no reserved address bit to set");
+	if (!paging_is_shadow())
+		ktap_print("the CPU walks the guest's tables: RSVD without P tolerated");
+	vcpu_set_arg(vcpu, vm->free_gpa, (1ULL << 51) | !paging_is_shadow());
+	vcpu_run_ucall(vcpu, UCALL_SYNC, &uc);
+	ktap_print("%llu combinations of P, R/W, U/S, NX, reserved bit, access and CR0.WP checked",
+		   (unsigned long long)uc.args[0]);
+	ASSERT_EQ(uc.args[0], 2 * 32 * 3);
+	vcpu_run_ucall(vcpu, UCALL_DONE, NULL);
+	vm_destroy(vm);
+}
+
+static const struct ktest tests[] = {
+	KTEST(address_spaces),
+	KTEST(remap_invlpg_cr3),
+	KTEST(pt_page_mapped_as_data),
+	KTEST(accessed_dirty_bits),
+	KTEST(pf_error_codes),
+};
+
+int main(void)
+{
+	return ktap_main(tests, KTEST_COUNT(tests));
+}
