@@ -4,14 +4,16 @@
 #   make              hvx.ko for one kernel (KDIR), the hvx program, the selftests
 #   make check        install what is missing, then every test: unit tests, the
 #                     emulator's tests, and the selftests inside the emulated
-#                     testbeds (SVM in QEMU, VMX in Bochs, Debian 6.1 and 6.12)
+#                     testbeds (SVM in QEMU, VMX in Bochs, Debian 6.1 and 6.12;
+#                     SVM without NPT, i.e. shadow paging, on 6.12)
 #   make demo         boot the SVM testbed, load hvx.ko, run `hvx info`, then
 #                     boot Linux with `hvx run` and show its console
 #                     (DEMO=vmx-6.12 etc. for another testbed)
 #   make deps         install the Debian packages the above need
-#   make bench        benchmarks: the emulator's, then guest_bench (cycles per
-#                     exit) in BENCH_TESTBEDS (default kvmref-6.12; add
-#                     svm-6.12, vmx-6.12 once hvx runs guests)
+#   make bench        benchmarks: the emulator's, then in BENCH_TESTBEDS
+#                     (default svm-6.12 vmx-6.12) guest_bench (cycles per exit,
+#                     interrupts, nested vs shadow paging), the Linux boot
+#                     time under `hvx run` and virtio throughput
 #   make check-kvmref-6.12   the guest-ABI selftests against KVM itself
 #                     (Debian's kvm-amd in the QEMU testbed; not in `make check`)
 #   make check-shadow the selftests on shadow paging: QEMU with NPT hidden,
