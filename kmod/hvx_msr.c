@@ -20,6 +20,28 @@
 /* AMD SYSCFG (named MSR_K8_SYSCFG before 6.1, MSR_AMD64_SYSCFG since). */
 #define HVX_MSR_AMD64_SYSCFG	0xc0010010
 
+/*
+ * AMD model-specific MSRs that Linux reads on AMD CPUs for errata and
+ * power-management decisions (e.g. INT_PENDING_MSG for the C1E check in
+ * arch_post_acpi_subsys_init): none of what they describe exists in a
+ * guest. Read as 0, writes ignored, as KVM does, so a guest kernel sees no
+ * #GP ("unchecked MSR access") on them.
+ */
+static bool hvx_msr_amd_read_as_zero(u32 msr)
+{
+	switch (msr) {
+	case 0xc001001f:	/* NB_CFG */
+	case 0xc0010055:	/* INT_PENDING_MSG */
+	case 0xc0010058:	/* MMIO_CONF_BASE (family 10h+) */
+	case 0xc0010112:	/* TSEG_ADDR */
+	case 0xc0010113:	/* TSEG_MASK */
+	case 0xc0011022:	/* DC_CFG */
+	case 0xc001102a:	/* BU_CFG2 */
+		return true;
+	}
+	return false;
+}
+
 #define HVX_MAX_IO_MSRS		256
 #define HVX_MTRR_CAP		(0x500 | 8)	/* WC, fixed ranges, 8 variable */
 
@@ -83,6 +105,10 @@ int hvx_get_msr(struct hvx_vcpu *vcpu, u32 msr, u64 *val, bool host)
 	i = hvx_lapic_get_msr(vcpu, msr, val);
 	if (i != -ENOENT)
 		return i;
+	if (hvx_msr_amd_read_as_zero(msr)) {
+		*val = 0;
+		return 0;
+	}
 	switch (msr) {
 	case MSR_IA32_TSC:
 		*val = rdtsc() + vcpu->vm->tsc_offset;
@@ -174,6 +200,8 @@ int hvx_set_msr(struct hvx_vcpu *vcpu, u32 msr, u64 val, bool host)
 	i = hvx_lapic_set_msr(vcpu, msr, val, host);
 	if (i != -ENOENT)
 		return i;
+	if (hvx_msr_amd_read_as_zero(msr))
+		return 0;
 	switch (msr) {
 	case MSR_IA32_TSC:
 		/* One offset per VM: every vCPU sees the same TSC. */

@@ -26,20 +26,24 @@ static void check_extension_table(void)
 	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_MAX_VCPU_ID), 256);
 	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_CHECK_EXTENSION_VM), 1);
 	ASSERT_EQ(hvx_check_cap(fd, HVX_CAP_INFO), HVX_ABI_VERSION);
-	/* What the SVM backend implements (Documentation/api.md). */
+	/* What both backends implement (Documentation/api.md). */
 	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_USER_MEMORY), 1);
 	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_READONLY_MEM), 1);
 	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_NR_MEMSLOTS), 32);
 	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_IMMEDIATE_EXIT), 1);
+	/* The in-kernel irqchip and event injection (issue 6). */
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_IRQCHIP), 1);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_USER_NMI), 1);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_INTR_SHADOW), 1);
 }
 
 /* Only what works may be advertised: none of these exist in hvx yet. */
 static void check_extension_unimplemented(void)
 {
 	static const long caps[] = {
-		KVM_CAP_IRQCHIP, KVM_CAP_NOP_IO_DELAY, KVM_CAP_MULTI_ADDRESS_SPACE,
+		KVM_CAP_NOP_IO_DELAY, KVM_CAP_MULTI_ADDRESS_SPACE,
 		KVM_CAP_X86_SMM, KVM_CAP_GET_MSR_FEATURES, KVM_CAP_NESTED_STATE,
-		0, -1, 0x7fffffff, HVX_CAP_INFO + 1, HVX_CAP_BASE - 1,
+		-1, 0x7fffffff, HVX_CAP_INFO + 1, HVX_CAP_BASE - 1,
 	};
 	int fd = hvx_open();
 	unsigned int i;
