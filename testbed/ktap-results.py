@@ -90,10 +90,16 @@ def count(lines, res, prefix=''):
         skip = directive.upper().startswith('SKIP')
         if nested:
             sub = f'{prefix}{name.replace("selftests: hvx: ", "")}: '
-            failures_before = res.failures
+            failures_before, lines_before = res.failures, len(res.lines)
             count(nested, res, sub)
             if not ok and res.failures == failures_before:
                 res.add('FAIL', f'{sub}program failed ({directive or "non-zero exit"})')
+            elif skip and len(res.lines) == lines_before:
+                # A whole program skipped ("1..0 # SKIP why"): one SKIP
+                # line with its reason, so the summary shows it.
+                why = [l.split('#', 1)[1].strip() for l in nested
+                       if PLAN.match(l) and '#' in l]
+                res.add('SKIP', f'{sub}whole program ({why[0] if why else directive})')
         elif skip:
             res.add('SKIP', f'{prefix}{name} ({directive})')
         else:
