@@ -165,7 +165,6 @@ int hvx_handle_mmio(struct hvx_vcpu *vcpu)
  */
 int hvx_handle_tdp_fault(struct hvx_vcpu *vcpu, u64 gpa, bool write, bool fetch)
 {
-	struct kvm_run *run = hvx_vcpu_run_page(vcpu);
 	int r;
 
 	r = hvx_tdp_fault(vcpu, gpa, write, fetch);
@@ -173,6 +172,18 @@ int hvx_handle_tdp_fault(struct hvx_vcpu *vcpu, u64 gpa, bool write, bool fetch)
 		return r;
 	if (r != HVX_TDP_MMIO)
 		return 1;
+	return hvx_handle_mmio_access(vcpu, fetch);
+}
+
+/*
+ * An access to a GPA with no RAM behind it (nested or shadow paging):
+ * emulate it as MMIO. Code cannot run from MMIO; KVM reports that as an
+ * emulation failure too.
+ */
+int hvx_handle_mmio_access(struct hvx_vcpu *vcpu, bool fetch)
+{
+	struct kvm_run *run = hvx_vcpu_run_page(vcpu);
+
 	if (fetch) {
 		memset(&run->emulation_failure, 0, sizeof(run->emulation_failure));
 		run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
@@ -311,6 +322,28 @@ int hvx_handle_hypercall(struct hvx_vcpu *vcpu)
 }
 
 /*
+ * The GPR of a MOV to CR@cr exit without decode assists, from the
+ * instruction at RIP; sets next_rip past it. 1 with *@gpr set; 1 with
+ * *@gpr < 0 if the fetch faulted (the fault is queued); or the exit to
+ * report (0, or -errno) if the bytes are not that instruction.
+ */
+static int hvx_decode_mov_to_cr(struct hvx_vcpu *vcpu, u8 cr, int *gpr)
+{
+	struct hvx_x86 *x = &vcpu->x86;
+	struct hvx_insn insn;
+	int r;
+
+	r = hvx_decode_at_rip(vcpu, &insn);
+	if (r)
+		return r == -EFAULT ? 1 : hvx_exit_unexpected(vcpu, 0);
+	if (insn.map != HVX_MAP_0F || insn.opcode != 0x22 || insn.reg != cr)
+		return hvx_exit_unexpected(vcpu, 0);
+	*gpr = insn.rm;
+	x->next_rip = (x->rip + insn.len) & hvx_rip_mask(vcpu);
+	return 1;
+}
+
+/*
  * MOV to CR4 exits so that the guest cannot set bits its CPU (or hvx) does
  * not support: the CPU would take some of them, and an emulated CPU may
  * even refuse the next entry. Changing CR4 also flushes the guest's TLB
@@ -319,18 +352,13 @@ int hvx_handle_hypercall(struct hvx_vcpu *vcpu)
 int hvx_handle_mov_to_cr4(struct hvx_vcpu *vcpu, int gpr)
 {
 	struct hvx_x86 *x = &vcpu->x86;
-	struct hvx_insn insn;
 	u64 val;
 	int r;
 
 	if (gpr < 0) {
-		r = hvx_decode_at_rip(vcpu, &insn);
-		if (r)
-			return r == -EFAULT ? 1 : hvx_exit_unexpected(vcpu, 0);
-		if (insn.map != HVX_MAP_0F || insn.opcode != 0x22 || insn.reg != 4)
-			return hvx_exit_unexpected(vcpu, 0);
-		gpr = insn.rm;
-		x->next_rip = (x->rip + insn.len) & hvx_rip_mask(vcpu);
+		r = hvx_decode_mov_to_cr(vcpu, 4, &gpr);
+		if (r <= 0 || gpr < 0)
+			return r;
 	}
 	hvx_x86_get(vcpu, HVX_REG_CRS);
 	val = x->gprs[gpr];
@@ -354,18 +382,13 @@ int hvx_handle_mov_to_cr4(struct hvx_vcpu *vcpu, int gpr)
 int hvx_handle_mov_to_cr8(struct hvx_vcpu *vcpu, int gpr)
 {
 	struct hvx_x86 *x = &vcpu->x86;
-	struct hvx_insn insn;
 	u64 val;
 	int r;
 
 	if (gpr < 0) {
-		r = hvx_decode_at_rip(vcpu, &insn);
-		if (r)
-			return r == -EFAULT ? 1 : hvx_exit_unexpected(vcpu, 0);
-		if (insn.map != HVX_MAP_0F || insn.opcode != 0x22 || insn.reg != 8)
-			return hvx_exit_unexpected(vcpu, 0);
-		gpr = insn.rm;
-		x->next_rip = (x->rip + insn.len) & hvx_rip_mask(vcpu);
+		r = hvx_decode_mov_to_cr(vcpu, 8, &gpr);
+		if (r <= 0 || gpr < 0)
+			return r;
 	}
 	val = x->gprs[gpr];
 	if (val & ~0xfULL) {

@@ -17,6 +17,8 @@ int hvx_skip_insn(struct hvx_vcpu *vcpu);
 int hvx_handle_io(struct hvx_vcpu *vcpu, u16 port, unsigned int size,
 		  bool in, bool string);
 int hvx_handle_mmio(struct hvx_vcpu *vcpu);
+/* RAM-less GPA under nested or shadow paging: MMIO, or a fetch error. */
+int hvx_handle_mmio_access(struct hvx_vcpu *vcpu, bool fetch);
 int hvx_handle_tdp_fault(struct hvx_vcpu *vcpu, u64 gpa, bool write, bool fetch);
 int hvx_handle_cpuid(struct hvx_vcpu *vcpu);
 int hvx_handle_rdmsr(struct hvx_vcpu *vcpu);

@@ -271,24 +271,6 @@ void hvx_shadow_load(struct hvx_vcpu *vcpu, struct hvx_shadow_hw *hw)
 
 /* --- the fault path --------------------------------------------------- */
 
-static int shadow_topup(struct hvx_shadow_fill *f, int need)
-{
-	while (f->nr_cache < need) {
-		u64 *table = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-
-		if (!table)
-			return -ENOMEM;
-		f->cache[f->nr_cache++] = table;
-	}
-	return 0;
-}
-
-static void shadow_free_cache(struct hvx_shadow_fill *f)
-{
-	while (f->nr_cache)
-		free_page((unsigned long)f->cache[--f->nr_cache]);
-}
-
 /*
  * The leaf entry for @la, creating tables from @f's cache. @large marks
  * the PDE (2 MiB / 4 MiB guest page) or also the PDPTE (1 GiB) above it.
@@ -365,20 +347,6 @@ static u64 shadow_make_leaf(u64 pfn, const struct hvx_walk_result *res,
 	return e;
 }
 
-static int shadow_mmio(struct hvx_vcpu *vcpu, bool fetch)
-{
-	struct kvm_run *run = hvx_vcpu_run_page(vcpu);
-
-	if (fetch) {	/* code cannot run from MMIO; KVM says the same */
-		memset(&run->emulation_failure, 0, sizeof(run->emulation_failure));
-		run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		run->emulation_failure.suberror = KVM_INTERNAL_ERROR_EMULATION;
-		run->emulation_failure.ndata = 1;
-		return 0;
-	}
-	vcpu->x86.next_rip = 0;
-	return hvx_handle_mmio(vcpu);
-}
 
 static int shadow_install(struct hvx_vcpu *vcpu, u64 la, u64 gpa, u32 access,
 			  const struct hvx_walk_result *res)
@@ -393,7 +361,7 @@ static int shadow_install(struct hvx_vcpu *vcpu, u64 la, u64 gpa, u32 access,
 	/* Reclaim: beyond the VM's budget, this vCPU starts over. */
 	if (READ_ONCE(vm->shadow_pages) + SPT_MAX_LEVELS > shadow_max_pages)
 		shadow_reset(vcpu);
-	r = shadow_topup(&f, shadow_tables_needed(sh, la));
+	r = hvx_table_cache_topup(f.cache, &f.nr_cache, shadow_tables_needed(sh, la));
 	if (r)
 		goto out;
 
@@ -413,7 +381,7 @@ static int shadow_install(struct hvx_vcpu *vcpu, u64 la, u64 gpa, u32 access,
 unlock:
 	spin_unlock(&vm->mmu_lock);
 out:
-	shadow_free_cache(&f);
+	hvx_table_cache_free(f.cache, &f.nr_cache);
 	return r ? r : 1;
 }
 
@@ -448,13 +416,13 @@ int hvx_shadow_page_fault(struct hvx_vcpu *vcpu, u64 la, u32 error_code)
 	if (r == HVX_EMU_RETRY)
 		return 1;
 	if (r)	/* its page tables are not in RAM: nothing sane to do */
-		return shadow_mmio(vcpu, true);
+		return hvx_handle_mmio_access(vcpu, true);
 
 	r = hvx_tdp_fault(vcpu, res.gpa, write, fetch);
 	if (r < 0)
 		return r;
 	if (r == HVX_TDP_MMIO)
-		return shadow_mmio(vcpu, fetch);
+		return hvx_handle_mmio_access(vcpu, fetch);
 	if (r == HVX_TDP_RETRY)
 		return 1;
 	return shadow_install(vcpu, la, res.gpa, access, &res);

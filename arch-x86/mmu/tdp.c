@@ -417,24 +417,38 @@ static int hvx_tdp_tables_needed(struct hvx_tdp *tdp, u64 gfn)
 	return 0;
 }
 
-static int hvx_tdp_topup_cache(struct hvx_tdp *tdp, struct hvx_tdp_fault *f)
+/*
+ * A fault's stock of zeroed table pages, allocated before the mmu_lock is
+ * taken (nested and shadow tables alike): fill @cache up to @need pages,
+ * or give back what is left.
+ */
+int hvx_table_cache_topup(u64 **cache, int *nr, int need)
 {
-	int need = hvx_tdp_tables_needed(tdp, f->gfn);
-
-	while (f->nr_cache < need) {
+	while (*nr < need) {
 		u64 *table = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 
 		if (!table)
 			return -ENOMEM;
-		f->cache[f->nr_cache++] = table;
+		cache[(*nr)++] = table;
 	}
 	return 0;
 }
 
+void hvx_table_cache_free(u64 **cache, int *nr)
+{
+	while (*nr)
+		free_page((unsigned long)cache[--(*nr)]);
+}
+
+static int hvx_tdp_topup_cache(struct hvx_tdp *tdp, struct hvx_tdp_fault *f)
+{
+	return hvx_table_cache_topup(f->cache, &f->nr_cache,
+				     hvx_tdp_tables_needed(tdp, f->gfn));
+}
+
 static void hvx_tdp_free_cache(struct hvx_tdp_fault *f)
 {
-	while (f->nr_cache)
-		free_page((unsigned long)f->cache[--f->nr_cache]);
+	hvx_table_cache_free(f->cache, &f->nr_cache);
 }
 
 /*

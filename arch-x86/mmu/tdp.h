@@ -98,4 +98,8 @@ struct hvx_tdp_stats {
 };
 void hvx_tdp_get_stats(struct hvx_vm *vm, struct hvx_tdp_stats *stats);
 
+/* Zeroed table pages a fault takes under the mmu_lock (tdp.c, shadow.c). */
+int hvx_table_cache_topup(u64 **cache, int *nr, int need);
+void hvx_table_cache_free(u64 **cache, int *nr);
+
 #endif /* HVX_TDP_H */
