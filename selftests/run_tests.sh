@@ -9,7 +9,7 @@
 # env:   HVX_SELFTESTS_DIR  where the test binaries are (default: beside this script)
 #        HVX_TEST_TIMEOUT   seconds per program (default 300)
 #        HVX_EXTRA_TESTS    added to the default list (e.g. irq_storm_test)
-#        HVX_VMM_TEST_TIMEOUT  seconds for vmm_boot_test, which boots Linux
+#        HVX_VMM_TEST_TIMEOUT  seconds for vmm_boot_test and vmm_pvh_test, which boot Linux
 #                           nested in the emulator (default 900)
 dir=${HVX_SELFTESTS_DIR:-$(dirname "$0")}
 timeout_s=${HVX_TEST_TIMEOUT:-300}
@@ -20,7 +20,7 @@ tests=${*:-"api_test vm_test vcpu_test lifetime_test info_test cli_test hotplug_
 memslot_test regs_test msr_test cpuid_test run_test pio_test mmio_test insn_test \
 mem_test mode_test exit_leak_test state_error_test uirq_test paging_test \
 apic_timer_test ipi_test irqfd_test irq_reinject_test irq_state_test \
-${HVX_EXTRA_TESTS:-} vmm_cli_test vmm_boot_test module_test coexist_test"}
+${HVX_EXTRA_TESTS:-} vmm_cli_test vmm_boot_test vmm_pvh_test module_test coexist_test"}
 
 count=0
 for t in $tests; do count=$((count + 1)); done
@@ -40,7 +40,7 @@ for t in $tests; do
 		continue
 	fi
 	t_timeout=$timeout_s
-	[ "$t" != vmm_boot_test ] || t_timeout=${HVX_VMM_TEST_TIMEOUT:-900}
+	case $t in vmm_boot_test|vmm_pvh_test) t_timeout=${HVX_VMM_TEST_TIMEOUT:-900} ;; esac
 	if command -v timeout >/dev/null 2>&1; then
 		(timeout "$t_timeout" "$dir/$t" 2>&1; echo $? >"$rcfile") | sed 's/^/# /'
 	else

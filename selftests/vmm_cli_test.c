@@ -120,9 +120,10 @@ static void sigterm_ends_vm(void)
 /*
  * On a terminal: raw mode, and Ctrl-A x quits with status 0 (the escape key
  * is only live on a tty, so the test gives hvx a pseudo-terminal as stdin);
- * at exit the terminal's modes are back.
+ * at exit the terminal's modes are back. @console: --console's value, for
+ * stdin going to the UART or to the virtio-console.
  */
-static void console_escape_quits(void)
+static void console_escape_quits(const char *name, const char *console)
 {
 	const char *bin = getenv("HVX_BIN");
 	char kernel[512], *slave_name;
@@ -133,11 +134,12 @@ static void console_escape_quits(void)
 	int status;
 
 	path_in(kernel, sizeof(kernel), selftests_dir, "vmm_multiboot.bin");
-	char *argv[] = { "hvx", "run", "--dev", (char *)dev, "--kernel", kernel, "--mem", "32M", NULL };
+	char *argv[] = { "hvx", "run", "--dev", (char *)dev, "--kernel", kernel, "--mem", "32M",
+			 "--console", (char *)console, NULL };
 	master = posix_openpt(O_RDWR | O_NOCTTY);
 	if (master < 0 || grantpt(master) || unlockpt(master) || !(slave_name = ptsname(master)) ||
 	    pipe(out)) {
-		vmm_ktap_result(false, "console_escape_quits", "no pseudo-terminal: %s", strerror(errno));
+		vmm_ktap_result(false, name, "no pseudo-terminal: %s", strerror(errno));
 		return;
 	}
 	slave = open(slave_name, O_RDWR | O_NOCTTY);
@@ -166,7 +168,7 @@ static void console_escape_quits(void)
 	status = vmm_run_wait_exit(&r, RUN_TIMEOUT_S);
 	tcgetattr(slave, &after);
 	vmm_ktap_result(up && raw && status == 0 && has(&r, "Ctrl-A x") &&
-			after.c_lflag == before.c_lflag, "console_escape_quits",
+			after.c_lflag == before.c_lflag, name,
 			"greeting %s, raw mode %s, status %d (want 0), modes %s; output:\n%s",
 			up ? "seen" : "missing", raw ? "on" : "off", status,
 			after.c_lflag == before.c_lflag ? "restored" : "not restored", r.out);
@@ -207,14 +209,15 @@ int main(void)
 		printf("TAP version 13\n1..0 # SKIP no $HVX_BIN, %s or %s\n", bzimage, mbbin);
 		return KSFT_SKIP;
 	}
-	vmm_ktap_plan(12);
+	vmm_ktap_plan(15);
 	multiboot_exit_status("vmm_multiboot.bin", "multiboot_flat_exit_status");
 	multiboot_exit_status("vmm_multiboot.elf", "multiboot_elf_exit_status");
 	/* Status 3 with the vCPU's registers; status 4 for a reset. */
 	multiboot_action("triple_fault_dumps_state", 0xff, 3, "triple fault", "rip ");
 	multiboot_action("i8042_reset_reported", 0xfe, 4, "reset the machine", "i8042");
 	sigterm_ends_vm();
-	console_escape_quits();
+	console_escape_quits("console_escape_quits", "serial");
+	console_escape_quits("console_escape_quits_virtio", "virtio");
 
 	/* The first 100 KiB of a real bzImage: the header is fine, the payload is not. */
 	path_in(truncated, sizeof(truncated), tmp_dir, "truncated-bzImage");
@@ -241,6 +244,9 @@ int main(void)
 	/* Linux refuses interface names with spaces: the tap cannot be created. */
 	bad_input("tap_cannot_be_created", (char *[]){ "--kernel", mbbin, "--net", "tap=bad name", NULL },
 		  1, "bad name");
+	bad_input("bad_console_value", (char *[]){ "--kernel", mbbin, "--console", "hvc", NULL }, 2,
+		  "allowed: serial or virtio");
+	bad_input("help_lists_console", (char *[]){ "--help", NULL }, 0, "--console serial|virtio");
 	bad_input("help_lists_options", (char *[]){ "--help", NULL }, 0, "--disk FILE[,ro]");
 
 	unlink(truncated);

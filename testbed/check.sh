@@ -12,6 +12,10 @@
 #   shadow-6.1 shadow-6.12  selftests in QEMU with SVM, NPT hidden: shadow
 #                      paging (shadow-6.12 is in the default list; both:
 #                      make check-shadow)
+#   vmmboot-vmx-6.12   the nested Linux boot (vmm_boot_test) in Bochs: some
+#                      30 minutes, longer than all the rest, so it starts
+#                      first and runs beside the other stages (the results
+#                      come at the end)
 # Each stage's results go to build/results/STAGE.results; the run ends with
 # one line "N passed, N failed, N skipped" and fails if anything failed.
 # Expects `make testbed-build` to have run (make check does both).
@@ -23,7 +27,7 @@ results=$top/build/results
 rm -rf "$results"
 mkdir -p "$results"
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(unit emulate svm-6.1 svm-6.12 shadow-6.12 nohv-6.1 vmx-6.1 vmx-6.12)
+[ ${#stages[@]} -gt 0 ] || stages=(vmmboot-vmx-6.12 unit emulate svm-6.1 svm-6.12 shadow-6.12 nohv-6.1 vmx-6.1 vmx-6.12)
 
 # A KTAP-printing command: its output kept, its cases counted.
 run_ktap() {
@@ -35,7 +39,51 @@ run_ktap() {
 	testbed/ktap-results.py --label "$stage" "$results/$stage.ktap" >"$results/$stage.results"
 }
 
+# One testbed run; its result lines in $results/STAGE.results.
+run_testbed() {
+	local stage=$1 dir=build/testbed/$1
+	[[ $stage != vmmboot-* ]] || dir=build/testbed/${stage#vmmboot-}-vmmboot
+	if testbed/run-suite.sh "$stage"; then
+		cp "$dir/results" "$results/$stage.results"
+	else
+		echo "FAIL $stage: testbed could not be run" >"$results/$stage.results"
+	fi
+}
+
+stage_summary() {
+	local stage=$1 start=$2
+	sed 's/^/  /' "$results/$stage.results"
+	echo "== $stage: $(grep -c '^PASS' "$results/$stage.results") passed," \
+	     "$(grep -c '^FAIL' "$results/$stage.results") failed," \
+	     "$(grep -c '^SKIP' "$results/$stage.results") skipped in $((SECONDS - start))s"
+}
+
+# Stages that run beside the others, started first (their output is kept
+# in build/results/STAGE.log and shown when they end).
+# Each gets a process group of its own (set -m), so that an interrupted
+# make check takes its emulator down with it.
+background=()
+bg_pids=()
+stop_background() {
+	local pid
+	for pid in "${bg_pids[@]}"; do
+		kill -- "-$pid" 2>/dev/null
+	done
+}
+trap 'stop_background; exit 130' INT TERM
 for stage in "${stages[@]}"; do
+	[[ $stage == vmmboot-* ]] || continue
+	echo "== $stage: started in the background"
+	set -m
+	run_testbed "$stage" >"$results/$stage.log" 2>&1 &
+	set +m
+	background+=("$stage")
+	bg_pids+=($!)
+done
+bg_start=$SECONDS
+
+for stage in "${stages[@]}"; do
+	[[ $stage != vmmboot-* ]] || continue
 	start=$SECONDS
 	echo "== $stage"
 	case $stage in
@@ -48,18 +96,19 @@ for stage in "${stages[@]}"; do
 			echo "SKIP emulate: arch-x86/emulate/tests not present" >"$results/$stage.results"
 		fi ;;
 	svm-*|vmx-*|nohv-*|shadow-*)
-		if testbed/run-suite.sh "$stage"; then
-			cp "build/testbed/$stage/results" "$results/$stage.results"
-		else
-			echo "FAIL $stage: testbed could not be run" >"$results/$stage.results"
-		fi ;;
+		run_testbed "$stage" ;;
 	*)
 		echo "FAIL $stage: unknown stage" >"$results/$stage.results" ;;
 	esac
-	sed 's/^/  /' "$results/$stage.results"
-	echo "== $stage: $(grep -c '^PASS' "$results/$stage.results") passed," \
-	     "$(grep -c '^FAIL' "$results/$stage.results") failed," \
-	     "$(grep -c '^SKIP' "$results/$stage.results") skipped in $((SECONDS - start))s"
+	stage_summary "$stage" "$start"
+done
+
+for i in "${!background[@]}"; do
+	stage=${background[$i]}
+	echo "== $stage: waiting for it ($((SECONDS - bg_start))s so far)"
+	wait "${bg_pids[$i]}"
+	cat "$results/$stage.log"
+	stage_summary "$stage" "$bg_start"
 done
 
 echo

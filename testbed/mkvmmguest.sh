@@ -6,9 +6,13 @@
 # What the VMM tests (selftests/vmm_*_test) boot inside a testbed with
 # `hvx run`, written to OUTDIR (the payload's vmm/ directory):
 #   vmlinuz         Debian's 6.1 bzImage, unchanged
+#   vmlinux         the ELF vmlinux inside it (extract-vmlinux.sh), booted
+#                   through its PVH note by vmm_pvh_test (not with
+#                   HVX_VMM_VMLINUX=no)
 #   initrd.cpio.gz  busybox-static, the virtio and ext4 modules of that
 #                   kernel, and an /init that loads them and starts a shell
-#                   with the prompt "guest# " on the serial console
+#                   with the prompt "guest# " on the serial console; and
+#                   /pvh-init, vmm_pvh_test's init (rdinit=/pvh-init)
 #   disk.ext4       an ext4 image (mke2fs -d) holding token.txt
 #   token           the token written into it, for the test to compare
 #   tun.ko          tun for the testbed's own kernel (HOST_TAG), for --net tap
@@ -23,7 +27,7 @@ kdir=$top/build/kernels/$guest_tag
 
 # Dependencies first (modinfo depends= of each, checked by hand for 6.1).
 modules="virtio_ring virtio virtio_mmio virtio_blk failover net_failover virtio_net
-	 virtio-rng crc16 mbcache jbd2 crc32c_generic ext4"
+	 virtio-rng virtio_console crc16 mbcache jbd2 crc32c_generic ext4"
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -57,12 +61,59 @@ export PS1='guest# '
 exec setsid cttyhack /bin/sh
 INIT
 chmod 755 "$stage/init"
+cat >"$stage/pvh-init" <<'INIT'
+#!/bin/sh
+# vmm_pvh_test's init, run by `hvx run --console virtio` (the kernel's own
+# console and this script's output: ttyS0): a marker, then one line read
+# from hvc0 (the virtio-console, which has hvx's stdin) answered there,
+# then power off.
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "hvx-pvh: init reached"
+for m in virtio_ring virtio virtio_mmio virtio_console; do
+	insmod /modules/$m.ko || echo "hvx-pvh: insmod $m failed"
+done
+# hvc0 backed by a virtio-console (the hvc core, built in, may make the
+# node without one): its driver bound to a device, then the node.
+i=0
+until ls /sys/bus/virtio/drivers/virtio_console/ | grep -q '^virtio' && [ -e /dev/hvc0 ] ||
+      [ $i -ge 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+# Not `exec 3<>/dev/hvc0`: a failed redirection on exec ends the script.
+if [ $i -lt 100 ]; then
+	{
+		echo "hvx-pvh: hvc0 ready" >&3
+		IFS= read -r line && echo "hvx-pvh: hvc0 read <$line>"
+	} 3>&1 <>/dev/hvc0 >&0
+else
+	echo "hvx-pvh: no virtio-console hvc0"
+fi
+poweroff -f
+INIT
+chmod 755 "$stage/pvh-init"
 # vbench, for the virtio benchmark (selftests/virtio_bench.c), when built.
 [ ! -x "$top/build/selftests/vbench" ] || cp "$top/build/selftests/vbench" "$stage/bin/vbench"
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |
 	gzip -6 -n >"$out/initrd.cpio.gz"
 
 cp "$kdir/vmlinuz" "$out/vmlinuz"
+# The same kernel as an ELF (some 65 MB, 11 MB in the testbed's gzipped
+# initramfs), kept next to the bzImage between runs; left out with
+# HVX_VMM_VMLINUX=no.
+vmlinux=$top/build/vmm/vmlinux-$guest_tag
+if [ "${HVX_VMM_VMLINUX:-yes}" != no ]; then
+	if [ ! -f "$vmlinux" ] || [ "$vmlinux" -ot "$kdir/vmlinuz" ]; then
+		mkdir -p "$(dirname "$vmlinux")"
+		# A name of its own, then a rename: other runs may extract it too.
+		"$top/testbed/extract-vmlinux.sh" "$kdir/vmlinuz" "$vmlinux.$$"
+		mv "$vmlinux.$$" "$vmlinux"
+	fi
+	cp "$vmlinux" "$out/vmlinux"
+fi
 
 # The disk: a token the guest can only know by reading the filesystem.
 token=hvx-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The console loop (see console.h). One thread, one poll(): stdin, the
- * signalfd, the VM's shutdown eventfd and the UART's "room again" eventfd.
- * Input the UART cannot take yet waits here, and stdin is not read
- * meanwhile, so nothing is dropped however fast a script writes.
+ * signalfd, the VM's shutdown eventfd and the input sink's "room again"
+ * event: the UART's eventfd, or the virtio-console's input pipe turning
+ * writable. Input the sink cannot take yet waits here, and stdin is not
+ * read meanwhile, so nothing is dropped however fast a script writes.
  */
 #include <errno.h>
 #include <poll.h>
@@ -93,9 +94,20 @@ static bool console_filter(struct console_input *in, size_t n)
 	return true;
 }
 
-static void console_deliver(struct console_input *in, struct serial *uart)
+static void console_deliver(struct console_input *in, const struct console_sink *sink)
 {
-	in->off += serial__receive(uart, in->buf + in->off, in->len - in->off);
+	size_t want = in->len - in->off;
+
+	if (sink->pipe_fd < 0) {
+		in->off += serial__receive(sink->uart, in->buf + in->off, want);
+	} else {
+		ssize_t n = write(sink->pipe_fd, in->buf + in->off, want);
+
+		if (n > 0)
+			in->off += n;
+		else if (n < 0 && errno != EAGAIN && errno != EINTR)
+			in->off = in->len;	/* the device is gone: drop the input */
+	}
 	if (in->off == in->len)
 		in->off = in->len = 0;
 }
@@ -111,7 +123,7 @@ static void console_signal(struct vm *vm, int signal_fd)
 	vm_request_shutdown(vm, RUN_EXIT_SIGNAL_BASE + si.ssi_signo, why);
 }
 
-int console__run(struct vm *vm, struct serial *uart, int signal_fd)
+int console__run(struct vm *vm, const struct console_sink *sink, int signal_fd)
 {
 	struct console_input *in = calloc(1, sizeof(*in));
 	uint64_t count;
@@ -123,7 +135,11 @@ int console__run(struct vm *vm, struct serial *uart, int signal_fd)
 		struct pollfd fds[] = {
 			{ .fd = vm->shutdown_efd, .events = POLLIN },
 			{ .fd = signal_fd, .events = POLLIN },
-			{ .fd = serial__space_fd(uart), .events = POLLIN },
+			/* Room again: the UART's eventfd, or the pipe while input waits. */
+			sink->pipe_fd < 0 ? (struct pollfd){ .fd = serial__space_fd(sink->uart),
+							    .events = POLLIN }
+					  : (struct pollfd){ .fd = in->len ? sink->pipe_fd : -1,
+							    .events = POLLOUT },
 			{ .fd = want_stdin ? STDIN_FILENO : -1, .events = POLLIN },
 		};
 
@@ -136,7 +152,7 @@ int console__run(struct vm *vm, struct serial *uart, int signal_fd)
 		}
 		if (fds[1].revents & POLLIN)
 			console_signal(vm, signal_fd);
-		if (fds[2].revents & POLLIN) {
+		if (sink->pipe_fd < 0 && (fds[2].revents & POLLIN)) {
 			if (read(fds[2].fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 				vmm_debug("console: space eventfd: %s", strerror(errno));
 		}
@@ -152,7 +168,7 @@ int console__run(struct vm *vm, struct serial *uart, int signal_fd)
 			}
 		}
 		if (in->len)
-			console_deliver(in, uart);
+			console_deliver(in, sink);
 	}
 	free(in);
 	return 0;

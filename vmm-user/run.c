@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * hvx run: boot a kernel in a VM with a serial console on stdio. Options
+ * hvx run: boot a kernel in a VM with its console (the UART, or with
+ * --console virtio the virtio-console) on stdio. Options
  * come from one table that also writes --help. The order of bring-up:
  * VM (irqchip, PIT, RAM), vCPUs, the PC's devices, the virtio devices,
  * ACPI tables (which describe those), the kernel, then the vCPU threads and
  * the console loop on this thread until the VM ends.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -31,13 +33,16 @@
 #define RUN_MAX_MEM		(1024 * GiB)
 #define RUN_MAX_DISKS		4
 /*
- * Linux: the console on the UART; a panic reboots, which ends `hvx run`;
+ * Linux: console= names the device --console chose (RUN_CONSOLE_*, put in
+ * front of these); a panic reboots, which ends `hvx run`;
  * no PCI to probe (hvx has none: its devices are virtio-mmio); and no
  * boot-time check that the PIT's IRQ 0 ticks within a TSC-timed window,
  * which a loaded host (vCPU threads descheduled) fails at random: cloud
  * images for KVM pass no_timer_check for the same reason.
  */
-#define RUN_DEFAULT_CMDLINE	"console=ttyS0 panic=-1 pci=off no_timer_check"
+#define RUN_DEFAULT_CMDLINE	"panic=-1 pci=off no_timer_check"
+#define RUN_CONSOLE_SERIAL	"console=ttyS0"
+#define RUN_CONSOLE_VIRTIO	"console=hvc0"
 
 struct run_disk {
 	const char *path;
@@ -54,11 +59,12 @@ struct run_options {
 	unsigned int nr_disks;
 	bool net;
 	const char *tap_name;		/* NULL: hvx picks one */
+	bool virtio_console;		/* --console virtio: stdin goes to hvc0 */
 };
 
 enum run_opt { OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_CMDLINE = 'c', OPT_MEM = 'm',
 	       OPT_CPUS = 'p', OPT_DISK = 'd', OPT_NET = 'n', OPT_DEV = 'D', OPT_QUIET = 'q',
-	       OPT_DEBUG = 'g', OPT_HELP = 'h' };
+	       OPT_CONSOLE = 'C', OPT_DEBUG = 'g', OPT_HELP = 'h' };
 
 static const struct run_option_doc {
 	struct option opt;
@@ -70,7 +76,8 @@ static const struct run_option_doc {
 	{ { "initrd", required_argument, NULL, OPT_INITRD }, "FILE",
 	  "initial ramdisk; repeat for more (Linux: concatenated; multiboot: one module each)" },
 	{ { "cmdline", required_argument, NULL, OPT_CMDLINE }, "TEXT",
-	  "appended to the kernel command line \"" RUN_DEFAULT_CMDLINE "\"" },
+	  "appended to the kernel command line \"" RUN_CONSOLE_SERIAL " " RUN_DEFAULT_CMDLINE
+	  "\" (console=hvc0 with --console virtio)" },
 	{ { "mem", required_argument, NULL, OPT_MEM }, "SIZE",
 	  "guest RAM, 16M to 1T; suffix K, M, G or T, a plain number is MiB (default 256M)" },
 	{ { "cpus", required_argument, NULL, OPT_CPUS }, "N",
@@ -79,6 +86,9 @@ static const struct run_option_doc {
 	  "a virtio-blk disk backed by FILE, read-only with ,ro; repeat for more (up to 4)" },
 	{ { "net", required_argument, NULL, OPT_NET }, "tap[=NAME]",
 	  "a virtio-net card on a tap device (hvx creates it, named NAME or hvx-tapN, and removes it)" },
+	{ { "console", required_argument, NULL, OPT_CONSOLE }, "serial|virtio",
+	  "which device the guest's console is, the one stdin goes to: the UART (ttyS0, default)"
+	  " or the virtio-console (hvc0); both exist and print to stdout" },
 	{ { "dev", required_argument, NULL, OPT_DEV }, "PATH",
 	  "the hypervisor device (default " RUN_DEFAULT_DEV "; /dev/kvm works the same)" },
 	{ { "quiet", no_argument, NULL, OPT_QUIET }, NULL,
@@ -93,9 +103,11 @@ static void run_usage(FILE *f)
 	unsigned int i;
 
 	fprintf(f, "Usage: hvx run --kernel FILE [OPTIONS]\n\n"
-		   "Boots a kernel in a VM. The guest's serial port (COM1) is this terminal:\n"
-		   "raw mode on a tty, with Ctrl-A x to quit, Ctrl-A Ctrl-A to send Ctrl-A and\n"
-		   "Ctrl-A h for help. Not a tty (a pipe, a file): bytes pass through as they are.\n\n"
+		   "Boots a kernel in a VM. The guest's console is this terminal: its serial port\n"
+		   "(COM1), or its virtio-console with --console virtio (what the guest writes\n"
+		   "to either shows here). Raw mode on a tty, with Ctrl-A x to quit, Ctrl-A Ctrl-A\n"
+		   "to send Ctrl-A and Ctrl-A h for help. Not a tty (a pipe, a file): bytes pass\n"
+		   "through as they are.\n\n"
 		   "Options:\n");
 	for (i = 0; i < ARRAY_SIZE(run_option_docs); i++) {
 		const struct run_option_doc *d = &run_option_docs[i];
@@ -103,7 +115,7 @@ static void run_usage(FILE *f)
 
 		snprintf(left, sizeof(left), "--%s%s%s", d->opt.name, d->arg ? " " : "",
 			 d->arg ? d->arg : "");
-		fprintf(f, "  %-22s %s\n", left, d->help);
+		fprintf(f, "  %-23s %s\n", left, d->help);
 	}
 	fprintf(f, "\nExit status:\n"
 		   "  0     the guest powered off (ACPI S5), or Ctrl-A x\n"
@@ -227,6 +239,11 @@ static int run_parse(int argc, char **argv, struct run_options *o)
 		case OPT_CPUS: ret = run_parse_cpus(optarg, &o->cpus); break;
 		case OPT_DISK: ret = run_parse_disk(o, optarg); break;
 		case OPT_NET: ret = run_parse_net(o, optarg); break;
+		case OPT_CONSOLE:
+			if (strcmp(optarg, "serial") && strcmp(optarg, "virtio"))
+				ret = run_bad_value("console", optarg, "allowed: serial or virtio");
+			o->virtio_console = !strcmp(optarg, "virtio");
+			break;
 		case OPT_DEV: o->dev = optarg; break;
 		case OPT_QUIET: vmm_verbosity = 0; break;
 		case OPT_DEBUG: vmm_verbosity = 2; break;
@@ -249,7 +266,12 @@ static int run_parse(int argc, char **argv, struct run_options *o)
 	return -1;
 }
 
-static int run_create_devices(struct vm *vm, struct run_options *o, struct serial **uart)
+/*
+ * @console_in: the read end of the pipe that carries stdin to the
+ * virtio-console with --console virtio, else -1 (the UART has stdin).
+ */
+static int run_create_devices(struct vm *vm, struct run_options *o, struct serial **uart,
+			      int console_in)
 {
 	unsigned int i;
 	int ret;
@@ -269,6 +291,9 @@ static int run_create_devices(struct vm *vm, struct run_options *o, struct seria
 		ret = virtio_blk_create(vm, o->disks[i].path, o->disks[i].read_only);
 	if (!ret && o->net)
 		ret = virtio_net_create(vm, o->tap_name);
+	/* In both modes: the guest's hvc0 prints to stdout all the same. */
+	if (!ret)
+		ret = virtio_console_create(vm, console_in, STDOUT_FILENO);
 	if (ret)
 		return ret;
 	/* Entropy for the guest, if this hvx has the device; no harm without. */
@@ -277,9 +302,25 @@ static int run_create_devices(struct vm *vm, struct run_options *o, struct seria
 	return 0;
 }
 
+/*
+ * --console virtio: the console loop still reads stdin (for Ctrl-A x and
+ * the signals) and passes it on through this pipe, which the device polls.
+ */
+static int run_console_pipe(struct run_options *o, int fds[2])
+{
+	if (!o->virtio_console)
+		return 0;
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) {
+		vmm_error("console pipe: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 static int run_vm(struct run_options *o, int signal_fd)
 {
-	struct serial *uart = NULL;
+	struct console_sink sink = { .pipe_fd = -1 };
+	int console_pipe[2] = { -1, -1 };
 	struct vm *vm = calloc(1, sizeof(*vm));
 	char *cmdline = NULL;
 	int status = RUN_EXIT_ERROR;
@@ -287,9 +328,13 @@ static int run_vm(struct run_options *o, int signal_fd)
 	if (!vm)
 		return RUN_EXIT_ERROR;
 	if (vm__create(vm, o->dev, o->mem, o->cpus) || vcpu__create_all(vm) ||
-	    run_create_devices(vm, o, &uart) || acpi__build(vm, &o->boot.rsdp))
+	    run_console_pipe(o, console_pipe) ||
+	    run_create_devices(vm, o, &sink.uart, console_pipe[0]) ||
+	    acpi__build(vm, &o->boot.rsdp))
 		goto out;
-	if (asprintf(&cmdline, "%s%s%s", RUN_DEFAULT_CMDLINE, o->user_cmdline ? " " : "",
+	if (asprintf(&cmdline, "%s %s%s%s",
+		     o->virtio_console ? RUN_CONSOLE_VIRTIO : RUN_CONSOLE_SERIAL,
+		     RUN_DEFAULT_CMDLINE, o->user_cmdline ? " " : "",
 		     o->user_cmdline ? o->user_cmdline : "") < 0) {
 		cmdline = NULL;
 		goto out;
@@ -301,10 +346,11 @@ static int run_vm(struct run_options *o, int signal_fd)
 		  (unsigned long long)(o->mem / MiB), o->boot.kernel);
 	if (console__init())
 		vmm_debug("console: cannot set raw mode: %s", strerror(errno));
+	sink.pipe_fd = console_pipe[1];
 	if (vcpu__start_all(vm))
 		vm_request_shutdown(vm, RUN_EXIT_ERROR, NULL);
 	else
-		console__run(vm, uart, signal_fd);
+		console__run(vm, &sink, signal_fd);
 
 	/* Stop the vCPUs (a no-op if the VM already asked), then the devices. */
 	vm_request_shutdown(vm, RUN_EXIT_ERROR, NULL);
@@ -318,6 +364,11 @@ out:
 	vm__destroy(vm);
 	free(vm);
 	free(cmdline);
+	/* After the devices: the virtio-console's thread polled the read end. */
+	if (console_pipe[0] >= 0) {
+		close(console_pipe[0]);
+		close(console_pipe[1]);
+	}
 	return status;
 }
 

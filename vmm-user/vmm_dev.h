@@ -87,7 +87,8 @@ void vmm_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int virtio_blk_create(struct vm *vm, const char *path, bool read_only);
 /* @tap_name NULL: hvx picks "hvx-tapN". Creates, addresses and removes it. */
 int virtio_net_create(struct vm *vm, const char *tap_name);
-int virtio_console_create(struct vm *vm);
+/* Port 0 as /dev/hvc0: input read from @in_fd (-1: none), output to @out_fd. */
+int virtio_console_create(struct vm *vm, int in_fd, int out_fd);
 int virtio_rng_create(struct vm *vm);
 
 #endif /* HVX_VMM_DEV_H */

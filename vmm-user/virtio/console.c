@@ -2,7 +2,8 @@
 /*
  * virtio-console (virtio 1.x, 5.3), port 0 only (no MULTIPORT): what the
  * guest writes to /dev/hvc0 goes to an output fd (stdout for `hvx run`),
- * what arrives on an input fd (stdin) is offered to the guest. Queue 0
+ * what arrives on an input fd (for `hvx run --console virtio`, a pipe the
+ * console loop fills from stdin; none otherwise) is offered to the guest. Queue 0
  * is port 0's receiveq, queue 1 its transmitq.
  */
 #include <errno.h>
@@ -135,7 +136,7 @@ err_free:
 	return r;
 }
 
-int virtio_console_create(struct vm *vm)
+int virtio_console_create(struct vm *vm, int in_fd, int out_fd)
 {
-	return virtio_console_create_fds(vm, STDIN_FILENO, STDOUT_FILENO);
+	return virtio_console_create_fds(vm, in_fd, out_fd);
 }
