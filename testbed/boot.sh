@@ -86,8 +86,12 @@ kill_emulator() {
 start_qemu() {
 	# The serial port is the only output that goes to the log; the monitor
 	# is off and stdin is /dev/null, so QEMU never touches a terminal.
+	# HVX_QEMU_MONITOR=PATH puts the monitor on a Unix socket instead, to
+	# inspect a hung guest (info registers, nmi).
+	local monitor=none
+	[ -z "${HVX_QEMU_MONITOR:-}" ] || monitor="unix:$HVX_QEMU_MONITOR,server=on,wait=off"
 	setsid qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp 2 -m 1G \
-		-nographic -no-reboot -monitor none -nic none \
+		-nographic -no-reboot -monitor "$monitor" -nic none \
 		-chardev "file,id=con,path=${log//,/,,}" -serial chardev:con \
 		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 		</dev/null >"$emu_log" 2>&1 &
