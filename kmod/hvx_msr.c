@@ -4,7 +4,7 @@
  * are virtualized; any other index is #GP for the guest and ends
  * KVM_GET_MSRS/KVM_SET_MSRS at that entry (KVM's "number processed" rule).
  * @host is true for the VMM's ioctls, which may set what the guest may not
- * (EFER.LMA, the microcode revision). A TSC write, from either, moves the
+ * (EFER.LMA). A TSC write, from either, moves the
  * one TSC offset all vCPUs of the VM share.
  */
 #include <linux/kernel.h>
@@ -211,7 +211,13 @@ int hvx_set_msr(struct hvx_vcpu *vcpu, u32 msr, u64 val, bool host)
 		/* The LAPIC follows its base, enable and x2APIC bits. */
 		return hvx_lapic_set_base(vcpu, val, host);
 	case MSR_IA32_UCODE_REV:
-		return host ? 0 : 1;
+		/*
+		 * Accepted and ignored, from the guest too: writing 0 before
+		 * CPUID(1) is how software asks for the signature (SDM vol. 3,
+		 * "Microcode Update Signature"; Linux's early_init_intel()),
+		 * and KVM takes it the same way.
+		 */
+		return 0;
 	case MSR_IA32_MISC_ENABLE:
 		x->misc_enable = val;
 		return 0;

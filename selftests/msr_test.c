@@ -13,6 +13,7 @@
 #define MSR_STAR		0xc0000081
 #define MSR_LSTAR		0xc0000082
 #define MSR_KERNEL_GS_BASE	0xc0000102
+#define MSR_UCODE_SIGNATURE	0x8b	/* IA32_BIOS_SIGN_ID */
 #define MSR_UNKNOWN		0xdeadbeef	/* in no architectural range */
 #define MAX_IO_MSRS		256		/* KVM's limit per call */
 
@@ -131,11 +132,37 @@ static void guest_rdmsr_unknown_gp(void)
 	vcpu_run_ucall(vcpu, UCALL_DONE, NULL);
 }
 
+/*
+ * The microcode signature, read the way Linux's early_init_intel() does:
+ * write 0 to IA32_BIOS_SIGN_ID (0x8b), CPUID(1), read it. The write must
+ * not #GP (an "unchecked MSR access" splat in every Linux guest on VMX).
+ */
+static void guest_ucode_signature(void)
+{
+	uint32_t eax = 1, ebx, ecx = 0, edx;
+	uint64_t val;
+
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_UCODE_SIGNATURE, 0), GUEST_NO_EXCEPTION);
+	asm volatile("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
+	/* The value is the hypervisor's choice (hvx: 1 << 32; KVM on AMD: 0). */
+	GUEST_ASSERT_EQ(rdmsr_safe(MSR_UCODE_SIGNATURE, &val), GUEST_NO_EXCEPTION);
+	GUEST_DONE();
+}
+
+static void guest_ucode_signature_read(void)
+{
+	struct vm *vm = vm_create(VM_MEM_DEFAULT);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_ucode_signature);
+
+	vcpu_run_ucall(vcpu, UCALL_DONE, NULL);
+}
+
 static const struct ktest tests[] = {
 	KTEST(msr_index_list),
 	KTEST(get_set_msrs),
 	KTEST(msr_unknown),
 	KTEST(guest_rdmsr_unknown_gp),
+	KTEST(guest_ucode_signature_read),
 };
 
 int main(void)

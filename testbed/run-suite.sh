@@ -103,7 +103,7 @@ if { [ "$mode" = selftests ] && [ "$kind" != kvmref ] && [[ ${HVX_TESTBED_APPEND
 			append="$append HVX_VMM_BOOT_SKIP=bochs"
 			[ "$tag" != 6.12 ] || append="$append HVX_EXTRA_TESTS=irq_storm_test"
 		else
-			append="$append HVX_VMM_BOOT_TIMEOUT=3000 HVX_VMM_TEST_TIMEOUT=3600"
+			append="$append HVX_VMM_BOOT_TIMEOUT=3000 HVX_VMM_CMD_TIMEOUT=600 HVX_VMM_TEST_TIMEOUT=3600"
 			boot_args+=(--timeout "${HVX_TESTBED_TIMEOUT:-4800}")
 		fi
 	else
