@@ -83,6 +83,10 @@ static unsigned int shadow_max_roots = 16;
 module_param(shadow_max_roots, uint, 0644);
 MODULE_PARM_DESC(shadow_max_roots, "Cached shadow roots (guest address spaces) per vCPU");
 
+static bool shadow_stats;
+module_param(shadow_stats, bool, 0644);
+MODULE_PARM_DESC(shadow_stats, "Log each VM's shadow-paging counters when its last vCPU goes");
+
 /* Emulated writes to a guest table without a fill using it: then unshadow. */
 #define GPT_FLOOD_WRITES 3
 
@@ -149,6 +153,9 @@ struct hvx_shadow_vm {
 	DECLARE_HASHTABLE(gpts, 10);
 	DECLARE_HASHTABLE(rmap, 12);
 	unsigned long wp_seq;		/* bumped by every tracked write */
+	/* Counters for shadow_stats (mmu_lock, or the owner's thread: approximate). */
+	unsigned long nr_fills, nr_pt_writes, nr_unshadows, nr_emulated;
+	unsigned long nr_root_switches, nr_roots_built;
 };
 
 /* Objects allocated before taking mmu_lock, used under it. */
@@ -455,7 +462,9 @@ void hvx_shadow_guest_write(struct hvx_vcpu *vcpu, u64 gpa, unsigned int len)
 	if (!g)
 		goto unlock;
 	WRITE_ONCE(svm->wp_seq, svm->wp_seq + 1);
+	svm->nr_pt_writes++;
 	if (++g->writes > GPT_FLOOD_WRITES) {
+		svm->nr_unshadows++;
 		gpt_unshadow(svm, g);
 		goto unlock;
 	}
@@ -563,6 +572,7 @@ static struct shadow_root *root_get(struct hvx_vcpu *vcpu, u64 cr0, u64 cr3,
 	r->cr4 = cr4;
 	r->efer = efer;
 	spin_lock(&vm->mmu_lock);
+	vm->shadow_vm->nr_roots_built++;
 	while (sh->nr_roots >= shadow_max_roots && root_oldest(sh))
 		root_free(vm, root_oldest(sh));
 	list_add(&r->lru, &sh->roots);
@@ -669,6 +679,7 @@ void hvx_shadow_load(struct hvx_vcpu *vcpu, struct hvx_shadow_hw *hw)
 	if (!r || cr0 != r->cr0 || cr3 != r->cr3 || cr4 != r->cr4 || efer != r->efer) {
 		struct shadow_root *next = root_get(vcpu, cr0, cr3, cr4, efer);
 
+		vcpu->vm->shadow_vm->nr_root_switches++;
 		if (next) {
 			sh->cur = next;
 		} else if (r) {
@@ -793,6 +804,7 @@ static int shadow_emulate_pt_write(struct hvx_vcpu *vcpu, u64 gfn)
 	struct gpt *g;
 	int r;
 
+	vm->shadow_vm->nr_emulated++;
 	r = hvx_emulate_pt_write(vcpu, &unhandled);
 	if (!unhandled)
 		return r;
@@ -800,8 +812,10 @@ static int shadow_emulate_pt_write(struct hvx_vcpu *vcpu, u64 gfn)
 	spin_lock(&vm->mmu_lock);
 	WRITE_ONCE(vm->shadow_vm->wp_seq, vm->shadow_vm->wp_seq + 1);
 	g = gpt_find(vm->shadow_vm, gfn);
-	if (g)
+	if (g) {
+		vm->shadow_vm->nr_unshadows++;
 		gpt_unshadow(vm->shadow_vm, g);
+	}
 	spin_unlock(&vm->mmu_lock);
 	return 1;
 }
@@ -848,6 +862,7 @@ static int shadow_install(struct hvx_vcpu *vcpu, u64 la, u64 gpa, u32 access,
 		leaf &= ~(SPTE_RW | SPTE_D);
 		emulate = access & HVX_ACC_WRITE;
 	}
+	svm->nr_fills++;
 	old = READ_ONCE(*ep);
 	spte_drop(svm, ep);
 	if (leaf & SPTE_RW) {
@@ -979,6 +994,10 @@ void hvx_shadow_vcpu_destroy(struct hvx_vcpu *vcpu)
 		vm->shadow_vm = NULL;
 	}
 	spin_unlock(&vm->mmu_lock);
+	if (svm && shadow_stats)
+		pr_info("shadow: %lu fills, %lu page-table writes (%lu instructions emulated), %lu tables unshadowed, %lu root switches, %lu roots built\n",
+			svm->nr_fills, svm->nr_pt_writes, svm->nr_emulated,
+			svm->nr_unshadows, svm->nr_root_switches, svm->nr_roots_built);
 	kfree(svm);
 	while (sh->nr_objs)
 		kfree(sh->objs[--sh->nr_objs]);
