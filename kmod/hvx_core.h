@@ -145,6 +145,7 @@ struct hvx_vm {
 	struct hvx_tdp *tdp;
 	struct list_head shadows;		/* mmu_lock: every vCPU's hvx_shadow */
 	unsigned long shadow_pages;		/* mmu_lock: their table pages */
+	struct hvx_shadow_vm *shadow_vm;	/* guest page tables, reverse map */
 
 	/* Guest TSC = host TSC + tsc_offset, the same for every vCPU. */
 	s64 tsc_offset;

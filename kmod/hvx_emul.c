@@ -20,6 +20,7 @@
 #include "hvx_exit.h"
 #include "emulate.h"
 #include "irqchip/hooks.h"
+#include "shadow.h"
 
 static struct hvx_vcpu *to_vcpu(struct hvx_emu_ctxt *ctxt)
 {
@@ -172,6 +173,8 @@ static int emu_write_phys(struct hvx_emu_ctxt *ctxt, u64 gpa, const void *buf,
 	int r;
 
 	r = hvx_write_guest(vcpu->vm, gpa, buf, size);
+	if (!r && hvx_shadow_enabled())	/* maybe a guest page table */
+		hvx_shadow_guest_write(vcpu, gpa, size);
 	if (r != -ENOENT)
 		return r ? HVX_EMU_UNHANDLEABLE : HVX_EMU_OK;
 	if (size <= 8 && !hvx_io_bus_mmio(vcpu, gpa, size, true, (void *)buf))
@@ -199,6 +202,7 @@ static int emu_cmpxchg_phys(struct hvx_emu_ctxt *ctxt, u64 gpa, const void *old,
 {
 	struct hvx_vcpu *vcpu = to_vcpu(ctxt);
 	struct hvx_memslot slot;
+	int r;
 
 	/* MMIO (and a split lock, per the emulator's contract): a plain write. */
 	if (!hvx_memslot_lookup(vcpu->vm, gpa >> PAGE_SHIFT, &slot) ||
@@ -209,14 +213,17 @@ static int emu_cmpxchg_phys(struct hvx_emu_ctxt *ctxt, u64 gpa, const void *old,
 
 		memcpy(&o, old, 8);
 		memcpy(&n, new, 8);
-		return walk_cmpxchg_pte(vcpu, gpa, o, n, 8);
+		r = walk_cmpxchg_pte(vcpu, gpa, o, n, 8);
 	} else {
 		u32 o, n;
 
 		memcpy(&o, old, 4);
 		memcpy(&n, new, 4);
-		return walk_cmpxchg_pte(vcpu, gpa, o, n, 4);
+		r = walk_cmpxchg_pte(vcpu, gpa, o, n, 4);
 	}
+	if (r == HVX_EMU_OK && hvx_shadow_enabled())	/* maybe a guest page table */
+		hvx_shadow_guest_write(vcpu, gpa, size);
+	return r;
 }
 
 /*
@@ -436,6 +443,34 @@ int hvx_emulate(struct hvx_vcpu *vcpu, u32 rep_budget)
 	int r;
 
 	r = hvx_emu_result(vcpu, &ctxt, hvx_emu_run(vcpu, &ctxt, rep_budget));
+	if (r == 1 && hvx_emu_next_mmio_write(vcpu)) {
+		vcpu->x86.pending = HVX_PENDING_MMIO_WRITE;
+		return 0;
+	}
+	return r;
+}
+
+/*
+ * Shadow paging: emulate the instruction at RIP that wrote to a
+ * write-protected guest page table. Like hvx_emulate(), except that an
+ * instruction the emulator cannot handle sets *@unhandled (nothing was
+ * committed) so that the caller can let the guest run it itself.
+ */
+int hvx_emulate_pt_write(struct hvx_vcpu *vcpu, bool *unhandled)
+{
+	struct hvx_emu_ctxt ctxt;
+	int r;
+
+	*unhandled = false;
+	vcpu->x86.next_rip = 0;
+	r = hvx_emu_run(vcpu, &ctxt, 0);
+	if (r == HVX_EMU_UNHANDLEABLE) {
+		vcpu->x86.nr_mmio_reads = 0;
+		vcpu->x86.nr_mmio_writes = 0;
+		*unhandled = true;
+		return 1;
+	}
+	r = hvx_emu_result(vcpu, &ctxt, r);
 	if (r == 1 && hvx_emu_next_mmio_write(vcpu)) {
 		vcpu->x86.pending = HVX_PENDING_MMIO_WRITE;
 		return 0;

@@ -142,6 +142,159 @@ static void guest_address_spaces(uint64_t pool)
 	GUEST_DONE();
 }
 
+/* --- a cache of address spaces, each changed while not current ----------- */
+
+#define RC_SPACES	8
+#define RC_PAGES	4	/* mapped at TEST_VA + i * 4 KiB */
+#define RC_ROUNDS	240
+
+/* Entry writes the way kernels do them: MOV, XCHG, LOCK CMPXCHG, two halves. */
+static void set_entry(volatile uint64_t *e, uint64_t v, int how)
+{
+	uint64_t old;
+
+	switch (how & 3) {
+	case 0:
+		*e = v;
+		break;
+	case 1:
+		asm volatile("xchg %0, %1" : "+r"(v), "+m"(*e) : : "memory");
+		break;
+	case 2:
+		old = *e;
+		asm volatile("lock cmpxchg %2, %1" : "+a"(old), "+m"(*e) : "r"(v) : "memory");
+		break;
+	default:
+		((volatile uint32_t *)e)[1] = v >> 32;
+		((volatile uint32_t *)e)[0] = (uint32_t)v;
+		break;
+	}
+}
+
+/* A new page table mapping a data page for each nonzero tag (entries 0..). */
+static uint64_t new_pt(const uint64_t *tags)
+{
+	volatile uint64_t *pt = (volatile uint64_t *)alloc_page();
+	int i;
+
+	for (i = 0; i < RC_PAGES; i++)
+		if (tags[i])
+			pt[i] = data_page(tags[i]) | PTE_P | PTE_RW;
+	return (uint64_t)pt;
+}
+
+/*
+ * RC_SPACES address spaces, switched round robin without INVLPG. Between
+ * two visits each one is changed while not current, at every level: a
+ * PTE remapped or cleared, the PT replaced in the PDE, the PD in the
+ * PDPTE, the PDPT in the PML4E. Each CR3 load must show exactly the
+ * tables as they are (a CR3 load flushes every non-global translation).
+ */
+static void guest_root_cache(uint64_t pool)
+{
+	static uint64_t tag[RC_SPACES][RC_PAGES], space[RC_SPACES];
+	uint64_t orig = get_cr3(), next_tag = 0x7000000000000000ULL;
+	int s, i, round;
+
+	pool_next = pool;
+	for (s = 0; s < RC_SPACES; s++) {
+		space[s] = new_space();
+		for (i = 0; i < RC_PAGES; i++) {
+			tag[s][i] = ++next_tag << 8;
+			*entry(space[s], TEST_VA + i * 0x1000ULL, 1) =
+				data_page(tag[s][i]) | PTE_P | PTE_RW;
+		}
+	}
+	for (round = 0; round < RC_ROUNDS; round++) {
+		int t = (round + 3) % RC_SPACES, kind = (round / RC_SPACES) % 5;
+		uint64_t pt;
+
+		s = round % RC_SPACES;
+		write_cr3(space[s]);
+		for (i = 0; i < RC_PAGES; i++) {
+			uint64_t va = TEST_VA + i * 0x1000ULL;
+
+			if (tag[s][i]) {
+				GUEST_ASSERT_V(peek(va) == tag[s][i], round, i, peek(va), tag[s][i]);
+				continue;
+			}
+			GUEST_ASSERT_V(guest_asm_safe("movq (%%rax), %%rbx", : : "a"(va)
+						      : "rbx", "memory") == PF_VECTOR, round, i, 0, 0);
+			GUEST_ASSERT_EQ(read_cr2(), va);
+		}
+		/* Change space t (not current) at level 1..4, by round. */
+		i = round % RC_PAGES;
+		switch (kind) {
+		case 0:		/* remap one PTE */
+			tag[t][i] = ++next_tag << 8;
+			set_entry(entry(space[t], TEST_VA + i * 0x1000ULL, 1),
+				  data_page(tag[t][i]) | PTE_P | PTE_RW, round);
+			break;
+		case 1:		/* clear one PTE */
+			tag[t][i] = 0;
+			set_entry(entry(space[t], TEST_VA + i * 0x1000ULL, 1), 0, round);
+			break;
+		default:	/* a whole new PT, PD or PDPT above fresh pages */
+			for (i = 0; i < RC_PAGES; i++)
+				tag[t][i] = (i == round % RC_PAGES) ? 0 : ++next_tag << 8;
+			pt = new_pt(tag[t]) | PTE_P | PTE_RW | PTE_US;
+			if (kind >= 3) {
+				volatile uint64_t *pd = (volatile uint64_t *)alloc_page();
+
+				pd[(TEST_VA >> 21) & 511] = pt;
+				pt = (uint64_t)pd | PTE_P | PTE_RW | PTE_US;
+			}
+			if (kind == 4) {
+				volatile uint64_t *pdpt = (volatile uint64_t *)alloc_page();
+
+				pdpt[(TEST_VA >> 30) & 511] = pt;
+				pt = (uint64_t)pdpt | PTE_P | PTE_RW | PTE_US;
+			}
+			set_entry(entry(space[t], TEST_VA, kind == 2 ? 2 : kind == 3 ? 3 : 4),
+				  pt, round);
+			break;
+		}
+	}
+	write_cr3(orig);
+	GUEST_DONE();
+}
+
+/*
+ * Another space's page table mapped as data in this one: writes through
+ * that second mapping, without INVLPG, show on the other space's CR3 load.
+ */
+#define ALIAS_VA	(TEST_VA + 0x200000ULL)
+
+static void guest_pt_alias(uint64_t pool)
+{
+	uint64_t orig = get_cr3(), a, b, pt_b;
+	volatile uint64_t *alias = (volatile uint64_t *)ALIAS_VA;
+	int round;
+
+	pool_next = pool;
+	a = new_space();
+	b = new_space();
+	*entry(a, TEST_VA, 1) = data_page(0xa0) | PTE_P | PTE_RW;
+	*entry(b, TEST_VA, 1) = data_page(0xb0) | PTE_P | PTE_RW;
+	pt_b = (uint64_t)entry(b, TEST_VA, 1) & PTE_ADDR;
+	*entry(a, ALIAS_VA, 1) = pt_b | PTE_P | PTE_RW;
+	for (round = 0; round < 64; round++) {
+		uint64_t want = 0xb00 + round, seen = round ? want - 1 : 0xb0;
+
+		write_cr3(b);
+		GUEST_ASSERT_V(peek(TEST_VA) == seen, round, peek(TEST_VA), seen, 0);
+		write_cr3(a);
+		GUEST_ASSERT_EQ(peek(TEST_VA), 0xa0);
+		/* b's PTE, written through a's view of b's page table. */
+		set_entry(&alias[0], data_page(want) | PTE_P | PTE_RW, round);
+		GUEST_ASSERT_EQ(alias[0] & PTE_ADDR, (uint64_t)pool_next - 0x1000);
+	}
+	write_cr3(b);
+	GUEST_ASSERT_EQ(peek(TEST_VA), 0xb00 + 63);
+	write_cr3(orig);
+	GUEST_DONE();
+}
+
 /* --- remapping under a live mapping --------------------------------------- */
 
 static void guest_remap(uint64_t pool)
@@ -404,6 +557,16 @@ static void address_spaces(void)
 	run_guest((void (*)(void))guest_address_spaces, 0);
 }
 
+static void root_cache(void)
+{
+	run_guest((void (*)(void))guest_root_cache, 0);
+}
+
+static void pt_written_through_alias(void)
+{
+	run_guest((void (*)(void))guest_pt_alias, 0);
+}
+
 static void remap_invlpg_cr3(void)
 {
 	run_guest((void (*)(void))guest_remap, 0);
@@ -458,6 +621,8 @@ static void pf_error_codes(void)
 
 static const struct ktest tests[] = {
 	KTEST(address_spaces),
+	KTEST(root_cache),
+	KTEST(pt_written_through_alias),
 	KTEST(remap_invlpg_cr3),
 	KTEST(pt_page_mapped_as_data),
 	KTEST(accessed_dirty_bits),

@@ -210,6 +210,9 @@ struct hvx_walk_result {
 	u64 page_size;		/* 4K, 2M, 4M, 1G, or 0 with paging off */
 	bool writable, user, nx;
 	bool dirty;		/* the leaf's D bit (true with paging off) */
+	/* Guest physical address of each entry used, top level first. */
+	u64 entry_gpa[5];
+	unsigned int nr_entries;	/* 0 with paging off */
 };
 
 /*

@@ -308,6 +308,7 @@ int hvx_pagewalk(const struct hvx_walk_ops *ops, void *opaque,
 		res->writable = res->user = true;
 		res->nx = false;
 		res->dirty = true;
+		res->nr_entries = 0;
 		return HVX_EMU_OK;
 	}
 
@@ -333,6 +334,8 @@ int hvx_pagewalk(const struct hvx_walk_ops *ops, void *opaque,
 		res->user = w.us;
 		res->nx = w.nx;
 		res->dirty = w.entry[w.n - 1] & PTE_D;	/* after walk_set_ad */
+		memcpy(res->entry_gpa, w.entry_gpa, sizeof(res->entry_gpa));
+		res->nr_entries = w.n;
 		return HVX_EMU_OK;
 	}
 	return HVX_EMU_RETRY;

@@ -2,25 +2,44 @@
 /*
  * Shadow paging: each vCPU runs on page tables of its own that map the
  * guest's linear addresses to host pages, built lazily from the guest's
- * page tables. They behave exactly like the vCPU's TLB and paging-structure
- * caches, which is what keeps them correct without tracking guest writes:
+ * page tables and kept in sync with them by write-protection.
  *
+ * - Roots: a vCPU keeps a small LRU cache of shadow roots, keyed by guest
+ *   CR3 and the role (CR0.PG/WP, CR4.PAE/PSE/PGE/SMEP/SMAP, EFER.NXE/LMA).
+ *   A CR3 load switches to the root of that CR3 (building an empty one if
+ *   none is cached) and flushes the CPU's TLB, as the guest's CR3 load
+ *   would; a role change picks another root the same way. Roots are not
+ *   shared between vCPUs, and shadow tables are not shared between roots.
  * - Leaves are 4 KiB and hold the *combined* permissions of the whole
  *   guest walk (R/W, U/S, NX), the guest's large pages split into 4 KiB
- *   leaves. Shadow non-leaf entries are only an index (full permission),
- *   so a leaf is the one and only thing that caches guest state: a TLB
- *   entry.
- * - The guest may change its page tables at will; a translation it already
- *   used stays until it invalidates it, as on hardware: MOV to CR3 and any
- *   change of the paging mode (CR0.PG/WP, CR4.PAE/PSE/PGE/SMEP/SMAP,
- *   EFER.NXE/LMA) drop everything; INVLPG drops the leaves of the guest
- *   page at that address (all 4 KiB pieces of a large page).
+ *   leaves. Shadow non-leaf entries are only an index (full permission).
+ * - Write tracking: every guest table a fill walked through is recorded as
+ *   a "gpt" (guest page-table page, by gfn) with one "use" per (root,
+ *   guest level, first linear address the table maps). Every shadow leaf
+ *   that maps a gpt is read-only: a writable leaf is always in the reverse
+ *   map (host pfn -> shadow entry), so a frame that becomes a gpt loses
+ *   every writable mapping at once. A guest write to a gpt faults, is
+ *   emulated (hvx_emulate_pt_write), and for each use the shadow leaves of
+ *   the linear range the written entries map are zapped in that root; they
+ *   are refilled by the next fault. An instruction the emulator cannot do,
+ *   or more than GPT_FLOOD_WRITES writes without a fill using the table
+ *   (a freed page table reused as data, a fork write-protecting a whole
+ *   table), "unshadows" the gpt: its ranges are zapped in every root, it is
+ *   no longer tracked, and the guest writes it natively. No unsync.
+ * - So every root is a translation of the guest's *current* tables: a CR3
+ *   load needs no zapping, global pages need nothing special (a synced
+ *   root is what a TLB that cached nothing would give) and INVLPG only
+ *   drops the leaves at that address, which is redundant but harmless.
  * - Accessed and dirty bits are set by the emulator's walker when a leaf
  *   is made, exactly as the CPU sets them when it fills a TLB entry; a
  *   leaf is writable only once the guest's D is set, so the first write
- *   faults and sets D.
+ *   faults and sets D. A guest write that clears A or D zaps the leaf.
  * - Faults the guest's own tables cause are reflected with the walker's
  *   error code and CR2.
+ * - Races: a fill takes wp_seq before its walk and installs only if no
+ *   tracked write happened since (else the guest faults again); a walk that
+ *   made a new gpt retries the fault, so the tables of a leaf are
+ *   write-protected before the walk that makes it.
  *
  * Host pages come from the nested-paging tables (tdp.c), which the CPU does
  * not use here: they stay the guest-physical -> host page cache, kept
@@ -29,18 +48,22 @@
  * zaps the shadow leaves too, so no shadow leaf outlives its host page.
  *
  * The CPU runs in PAE paging outside long mode (so CR3 is a 32-bit root:
- * the root page comes from ZONE_DMA32) and in 4-level paging in long mode;
+ * root pages come from ZONE_DMA32) and in 4-level paging in long mode;
  * paging off (real mode included) runs on an identity shadow, CR0.PG set
  * behind the guest's back ("paged real mode", APM vol. 2, 15.19).
  *
- * Memory: table pages are counted per VM and bounded (shadow_max_pages);
- * a vCPU that would go beyond drops its own tables first. Tables are freed
- * only by their vCPU (outside guest mode); the MMU notifier only clears
- * leaves, so the CPU never walks a freed table.
+ * Memory: table pages (roots included) are counted per VM and bounded by
+ * shadow_max_pages, roots per vCPU by shadow_max_roots; beyond either, the
+ * vCPU frees its least recently used roots first, then empties its
+ * current one. Tables are freed only by their vCPU (outside guest mode);
+ * everyone else only clears leaves, so the CPU never walks a freed table.
+ * Everything is freed with the vCPU; the gpt and reverse-map state of the
+ * VM with its last vCPU.
  */
 #define pr_fmt(fmt) "hvx: " fmt
 
 #include <linux/gfp.h>
+#include <linux/hashtable.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
@@ -56,6 +79,17 @@ static unsigned long shadow_max_pages = 8192;	/* 32 MiB of tables per VM */
 module_param(shadow_max_pages, ulong, 0644);
 MODULE_PARM_DESC(shadow_max_pages, "Shadow page-table pages per VM before a vCPU's are reclaimed");
 
+static unsigned int shadow_max_roots = 16;
+module_param(shadow_max_roots, uint, 0644);
+MODULE_PARM_DESC(shadow_max_roots, "Cached shadow roots (guest address spaces) per vCPU");
+
+static bool shadow_stats;
+module_param(shadow_stats, bool, 0644);
+MODULE_PARM_DESC(shadow_stats, "Log each VM's shadow-paging counters when its last vCPU goes");
+
+/* Emulated writes to a guest table without a fill using it: then unshadow. */
+#define GPT_FLOOD_WRITES 3
+
 /* Shadow entry bits (the CPU's own PAE / long-mode format). */
 #define SPTE_P		BIT_ULL(0)
 #define SPTE_RW		BIT_ULL(1)
@@ -69,21 +103,74 @@ MODULE_PARM_DESC(shadow_max_pages, "Shadow page-table pages per VM before a vCPU
 
 #define SPT_ENTRIES	512
 #define SPT_MAX_LEVELS	4
+#define LA_MASK		GENMASK_ULL(47, 0)	/* what shadow indices use */
 
-/* The guest state the shadow tables were built for (and CR3): any change drops them. */
+/* The guest state a root was built for (with CR3): its role. */
 #define ROLE_CR0	(X86_CR0_PG | X86_CR0_WP)
 #define ROLE_CR4	(X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE | X86_CR4_SMEP | \
 			 X86_CR4_SMAP | X86_CR4_PCIDE)
 #define ROLE_EFER	(EFER_NX | EFER_LMA)
 
+struct shadow_root {
+	struct list_head lru;		/* hvx_shadow.roots, most recent first */
+	struct list_head uses;		/* gpt_use.root_node */
+	struct hvx_shadow *sh;
+	u64 *table;			/* PML4 (long mode) or PDPT (PAE) */
+	int levels;			/* 4 or 3 */
+	u64 cr0, cr3, cr4, efer;	/* the key */
+	unsigned long nr_tables;	/* below the root */
+};
+
+/* A guest page-table page the shadow was built from. */
+struct gpt {
+	struct hlist_node hash;		/* hvx_shadow_vm.gpts, by gfn */
+	struct list_head uses;		/* gpt_use.gpt_node */
+	u64 gfn;
+	unsigned int writes;		/* emulated since a fill last used it */
+};
+
+/* One root's use of a gpt: which linear addresses its entries map. */
+struct gpt_use {
+	struct list_head gpt_node;
+	struct list_head root_node;
+	struct gpt *gpt;
+	struct shadow_root *root;
+	u64 table_gpa;			/* the table (a PAE PDPT is 32 bytes) */
+	u64 la_base;			/* first linear address it maps */
+	u8 shift;			/* log2 of what one entry maps */
+	u8 entry_size;			/* 4 or 8 */
+	u16 nr_entries;			/* 1024, 512 or 4 (PAE PDPT) */
+};
+
+/* A writable shadow leaf: every one is here. */
+struct rmap_entry {
+	struct hlist_node hash;		/* hvx_shadow_vm.rmap, by host pfn */
+	u64 pfn;
+	u64 *sptep;
+};
+
+struct hvx_shadow_vm {
+	DECLARE_HASHTABLE(gpts, 10);
+	DECLARE_HASHTABLE(rmap, 12);
+	unsigned long wp_seq;		/* bumped by every tracked write */
+	/* Counters for shadow_stats (mmu_lock, or the owner's thread: approximate). */
+	unsigned long nr_fills, nr_pt_writes, nr_unshadows, nr_emulated;
+	unsigned long nr_root_switches, nr_roots_built;
+};
+
+/* Objects allocated before taking mmu_lock, used under it. */
+#define OBJ_CACHE_SIZE	16
+#define OBJ_SIZE	max3(sizeof(struct gpt), sizeof(struct gpt_use), \
+			     sizeof(struct rmap_entry))
+
 struct hvx_shadow {
 	struct hvx_vcpu *vcpu;
 	struct list_head node;		/* vm->shadows */
-	u64 *root;			/* PML4 (long mode) or PDPT (PAE) */
-	int levels;			/* 4 or 3, for the current root */
-	u64 role_cr0, role_cr3, role_cr4, role_efer;
-	bool role_valid;
-	unsigned long nr_tables;	/* table pages below the root */
+	struct list_head roots;		/* shadow_root.lru */
+	unsigned int nr_roots;
+	struct shadow_root *cur;	/* what the CPU runs on */
+	void *objs[OBJ_CACHE_SIZE];
+	int nr_objs;
 };
 
 struct hvx_shadow_fill {
@@ -96,15 +183,66 @@ static unsigned int spt_index(u64 la, int level)
 	return (la >> (12 + 9 * (level - 1))) & (SPT_ENTRIES - 1);
 }
 
+static u64 spt_span(int level)
+{
+	return 1ULL << (12 + 9 * (level - 1));
+}
+
 static u64 *spt_child(u64 e)
 {
 	return __va(e & SPTE_ADDR_MASK);
 }
 
-/* --- dropping tables and leaves (mmu_lock held) ----------------------- */
+static u64 spte_pfn(u64 e)
+{
+	return (e & SPTE_ADDR_MASK) >> PAGE_SHIFT;
+}
+
+/* --- the object cache ----------------------------------------------- */
+
+static int obj_topup(struct hvx_shadow *sh)
+{
+	while (sh->nr_objs < OBJ_CACHE_SIZE) {
+		void *o = kmalloc(OBJ_SIZE, GFP_KERNEL_ACCOUNT);
+
+		if (!o)
+			return -ENOMEM;
+		sh->objs[sh->nr_objs++] = o;
+	}
+	return 0;
+}
+
+static void *obj_get(struct hvx_shadow *sh)
+{
+	return sh->nr_objs ? sh->objs[--sh->nr_objs] : NULL;
+}
+
+/* --- reverse map and leaves (mmu_lock held) --------------------------- */
+
+static void rmap_remove(struct hvx_shadow_vm *svm, u64 pfn, u64 *sptep)
+{
+	struct rmap_entry *r;
+
+	hash_for_each_possible(svm->rmap, r, hash, pfn) {
+		if (r->sptep == sptep) {
+			hash_del(&r->hash);
+			kfree(r);
+			return;
+		}
+	}
+}
+
+/* Clear a leaf, keeping the reverse map exact. */
+static void spte_drop(struct hvx_shadow_vm *svm, u64 *sptep)
+{
+	u64 old = xchg(sptep, 0);
+
+	if ((old & SPTE_P) && (old & SPTE_RW))
+		rmap_remove(svm, spte_pfn(old), sptep);
+}
 
 /* Clear every leaf below @table (at @level); the tables stay. */
-static void spt_zap_leaves(u64 *table, int level)
+static void spt_zap_leaves(struct hvx_shadow_vm *svm, u64 *table, int level)
 {
 	unsigned int i;
 
@@ -114,12 +252,47 @@ static void spt_zap_leaves(u64 *table, int level)
 		if (!(e & SPTE_P))
 			continue;
 		if (level == 1)
-			WRITE_ONCE(table[i], 0);
+			spte_drop(svm, &table[i]);
 		else
-			spt_zap_leaves(spt_child(e), level - 1);
+			spt_zap_leaves(svm, spt_child(e), level - 1);
 	}
 }
 
+/* Clear the leaves for linear addresses [start, end) below @table (maps from @base). */
+static void spt_zap_range(struct hvx_shadow_vm *svm, u64 *table, int level,
+			  u64 base, u64 start, u64 end)
+{
+	u64 span = spt_span(level);
+	unsigned int i;
+
+	for (i = 0; i < SPT_ENTRIES; i++) {
+		u64 lo = base + i * span, hi = lo + span;
+		u64 e;
+
+		if (hi <= start || lo >= end)
+			continue;
+		e = READ_ONCE(table[i]);
+		if (!(e & SPTE_P))
+			continue;
+		if (level == 1)
+			spte_drop(svm, &table[i]);
+		else if (start <= lo && hi <= end)
+			spt_zap_leaves(svm, spt_child(e), level - 1);
+		else
+			spt_zap_range(svm, spt_child(e), level - 1, lo, start, end);
+	}
+}
+
+static void root_zap_range(struct hvx_shadow_vm *svm, struct shadow_root *root,
+			   u64 start, u64 end)
+{
+	spt_zap_range(svm, root->table, root->levels, 0, start & LA_MASK,
+		      min_t(u64, end, LA_MASK + 1));
+	/* The owner's TLB may hold them; the guest flushes others' itself. */
+	set_bit(HVX_REQ_TLB_FLUSH, &root->sh->vcpu->requests);
+}
+
+/* Free the tables below @table (its leaves must be gone). */
 static unsigned long spt_free_below(u64 *table, int level)
 {
 	unsigned long freed = 0;
@@ -136,61 +309,326 @@ static unsigned long spt_free_below(u64 *table, int level)
 	return freed;
 }
 
-/* Drop all of @sh's tables; only in its vCPU's thread (not in guest mode). */
-static void shadow_reset_locked(struct hvx_vm *vm, struct hvx_shadow *sh)
-{
-	unsigned long freed = spt_free_below(sh->root, sh->levels);
+/* --- guest page tables (mmu_lock held) -------------------------------- */
 
-	memset(sh->root, 0, PAGE_SIZE);
-	sh->nr_tables -= freed;
-	vm->shadow_pages -= freed;
-	/* The CPU may hold translations made from the old tables. */
-	set_bit(HVX_REQ_TLB_FLUSH, &sh->vcpu->requests);
+static struct gpt *gpt_find(struct hvx_shadow_vm *svm, u64 gfn)
+{
+	struct gpt *g;
+
+	hash_for_each_possible(svm->gpts, g, hash, gfn)
+		if (g->gfn == gfn)
+			return g;
+	return NULL;
 }
 
-static void shadow_reset(struct hvx_vcpu *vcpu)
+static void gpt_use_free(struct gpt_use *u)
+{
+	struct gpt *g = u->gpt;
+
+	list_del(&u->gpt_node);
+	list_del(&u->root_node);
+	kfree(u);
+	if (list_empty(&g->uses)) {
+		hash_del(&g->hash);
+		kfree(g);
+	}
+}
+
+/* Zap what entries [first, last] of the table in @u map. */
+static void gpt_use_zap(struct hvx_shadow_vm *svm, struct gpt_use *u,
+			unsigned int first, unsigned int last)
+{
+	root_zap_range(svm, u->root, u->la_base + ((u64)first << u->shift),
+		       u->la_base + ((u64)(last + 1) << u->shift));
+}
+
+/* Stop tracking @g: zap everything made from it; the guest writes it freely. */
+static void gpt_unshadow(struct hvx_shadow_vm *svm, struct gpt *g)
+{
+	struct gpt_use *u, *tmp;
+
+	list_for_each_entry_safe(u, tmp, &g->uses, gpt_node) {
+		gpt_use_zap(svm, u, 0, u->nr_entries - 1);
+		gpt_use_free(u);	/* the last one frees @g */
+	}
+}
+
+/* Make every shadow leaf of host page @pfn read-only. True if any was writable. */
+static bool rmap_write_protect(struct hvx_shadow_vm *svm, u64 pfn)
+{
+	struct rmap_entry *r;
+	struct hlist_node *tmp;
+	bool any = false;
+
+	hash_for_each_possible_safe(svm->rmap, r, tmp, hash, pfn) {
+		if (r->pfn != pfn)
+			continue;
+		/* Clearing RW loses no D: a leaf is writable only once D is set. */
+		clear_bit(1, (unsigned long *)r->sptep);	/* SPTE_RW */
+		hash_del(&r->hash);
+		kfree(r);
+		any = true;
+	}
+	return any;
+}
+
+/*
+ * Record the tables of a walk for @la as used by @root. Returns false if
+ * objects ran out; sets *@new_gpt if a table was not tracked before (the
+ * walk may have read it before it was write-protected) and *@remote if
+ * writable leaves of it had to go (other vCPUs must flush).
+ */
+static bool gpt_record_walk(struct hvx_vm *vm, struct shadow_root *root,
+			    const struct hvx_walk_result *res, u64 la,
+			    bool *new_gpt, bool *remote)
+{
+	struct hvx_shadow_vm *svm = vm->shadow_vm;
+	struct hvx_shadow *sh = root->sh;
+	bool paging32 = !(root->cr4 & X86_CR4_PAE);
+	unsigned int i, n = res->nr_entries;
+	int glevels = paging32 ? 2 : root->levels;
+
+	for (i = 0; i < n; i++) {
+		int glevel = glevels - i;
+		bool pdpt = !paging32 && root->levels == 3 && glevel == 3;
+		u64 table_gpa = res->entry_gpa[i] & (pdpt ? ~0x1fULL : PAGE_MASK);
+		unsigned int shift = paging32 ? (glevel == 2 ? 22 : 12) :
+					       12 + 9 * (glevel - 1);
+		unsigned int nr = paging32 ? 1024 : (pdpt ? 4 : 512);
+		u64 la_base = paging32 ? (la & 0xffffffffULL) : (la & LA_MASK);
+		struct gpt_use *u;
+		struct gpt *g;
+
+		la_base &= ~((1ULL << shift) * nr - 1);
+		if (shift + ilog2(nr) >= 48)
+			la_base = 0;
+		g = gpt_find(svm, table_gpa >> PAGE_SHIFT);
+		if (g) {
+			g->writes = 0;
+			list_for_each_entry(u, &g->uses, gpt_node)
+				if (u->root == root && u->table_gpa == table_gpa &&
+				    u->shift == shift && u->la_base == la_base)
+					goto next;
+		} else {
+			u64 pfn;
+			bool w;
+
+			g = obj_get(sh);
+			if (!g)
+				return false;
+			g->gfn = table_gpa >> PAGE_SHIFT;
+			g->writes = 0;
+			INIT_LIST_HEAD(&g->uses);
+			hash_add(svm->gpts, &g->hash, g->gfn);
+			*new_gpt = true;
+			if (hvx_tdp_lookup(vm, g->gfn, &pfn, &w) &&
+			    rmap_write_protect(svm, pfn))
+				*remote = true;
+		}
+		u = obj_get(sh);
+		if (!u) {
+			if (list_empty(&g->uses)) {
+				hash_del(&g->hash);
+				kfree(g);
+			}
+			return false;
+		}
+		u->gpt = g;
+		u->root = root;
+		u->table_gpa = table_gpa;
+		u->la_base = la_base;
+		u->shift = shift;
+		u->entry_size = paging32 ? 4 : 8;
+		u->nr_entries = nr;
+		list_add(&u->gpt_node, &g->uses);
+		list_add(&u->root_node, &root->uses);
+next:
+		;
+	}
+	return true;
+}
+
+void hvx_shadow_guest_write(struct hvx_vcpu *vcpu, u64 gpa, unsigned int len)
 {
 	struct hvx_vm *vm = vcpu->vm;
+	struct hvx_shadow_vm *svm = vm->shadow_vm;
+	struct gpt_use *u;
+	struct gpt *g;
+
+	if (!svm || !len)
+		return;
+	spin_lock(&vm->mmu_lock);
+	g = gpt_find(svm, gpa >> PAGE_SHIFT);
+	if (!g)
+		goto unlock;
+	WRITE_ONCE(svm->wp_seq, svm->wp_seq + 1);
+	svm->nr_pt_writes++;
+	if (++g->writes > GPT_FLOOD_WRITES) {
+		svm->nr_unshadows++;
+		gpt_unshadow(svm, g);
+		goto unlock;
+	}
+	list_for_each_entry(u, &g->uses, gpt_node) {
+		s64 lo = (s64)(gpa - u->table_gpa);
+		s64 hi = lo + len - 1;
+		s64 last = (s64)u->nr_entries * u->entry_size - 1;
+
+		if (hi < 0 || lo > last)	/* beside a PAE PDPT */
+			continue;
+		lo = max_t(s64, lo, 0);
+		hi = min_t(s64, hi, last);
+		gpt_use_zap(svm, u, lo / u->entry_size, hi / u->entry_size);
+	}
+unlock:
+	spin_unlock(&vm->mmu_lock);
+}
+
+/* --- roots (mmu_lock held unless said) -------------------------------- */
+
+/* Drop all of @root's leaves, tables and uses; the root page stays. */
+static void root_empty(struct hvx_vm *vm, struct shadow_root *root)
+{
+	struct hvx_shadow_vm *svm = vm->shadow_vm;
+	unsigned long freed;
+
+	while (!list_empty(&root->uses))
+		gpt_use_free(list_first_entry(&root->uses, struct gpt_use, root_node));
+	spt_zap_leaves(svm, root->table, root->levels);
+	freed = spt_free_below(root->table, root->levels);
+	memset(root->table, 0, PAGE_SIZE);
+	root->nr_tables -= freed;
+	vm->shadow_pages -= freed;
+}
+
+static void root_free(struct hvx_vm *vm, struct shadow_root *root)
+{
+	root_empty(vm, root);
+	list_del(&root->lru);
+	root->sh->nr_roots--;
+	vm->shadow_pages--;
+	free_page((unsigned long)root->table);
+	kfree(root);
+}
+
+/* The least recently used root that the CPU does not run on, or NULL. */
+static struct shadow_root *root_oldest(struct hvx_shadow *sh)
+{
+	struct shadow_root *r;
+
+	list_for_each_entry_reverse(r, &sh->roots, lru)
+		if (r != sh->cur)
+			return r;
+	return NULL;
+}
+
+/* Under the page budget: free old roots, then empty the current one. */
+static void shadow_reclaim(struct hvx_vm *vm, struct hvx_shadow *sh, unsigned long need)
+{
+	struct shadow_root *r;
+
+	while (READ_ONCE(vm->shadow_pages) + need > shadow_max_pages &&
+	       (r = root_oldest(sh)))
+		root_free(vm, r);
+	if (READ_ONCE(vm->shadow_pages) + need > shadow_max_pages && sh->cur) {
+		root_empty(vm, sh->cur);
+		set_bit(HVX_REQ_TLB_FLUSH, &sh->vcpu->requests);
+	}
+}
+
+/* The root for this key, from the cache or new (unlocked; may sleep). */
+static struct shadow_root *root_get(struct hvx_vcpu *vcpu, u64 cr0, u64 cr3,
+				    u64 cr4, u64 efer)
+{
+	struct hvx_shadow *sh = vcpu->shadow;
+	struct hvx_vm *vm = vcpu->vm;
+	struct shadow_root *r, *found = NULL;
 
 	spin_lock(&vm->mmu_lock);
-	shadow_reset_locked(vm, vcpu->shadow);
+	list_for_each_entry(r, &sh->roots, lru) {
+		if (r->cr0 == cr0 && r->cr3 == cr3 && r->cr4 == cr4 && r->efer == efer) {
+			found = r;
+			list_move(&r->lru, &sh->roots);
+			break;
+		}
+	}
 	spin_unlock(&vm->mmu_lock);
+	if (found)
+		return found;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return NULL;
+	/* Outside long mode the root is a PAE CR3: below 4 GiB. */
+	r->table = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT | GFP_DMA32);
+	if (!r->table) {
+		kfree(r);
+		return NULL;
+	}
+	INIT_LIST_HEAD(&r->uses);
+	r->sh = sh;
+	r->levels = (efer & EFER_LMA) ? 4 : 3;
+	r->cr0 = cr0;
+	r->cr3 = cr3;
+	r->cr4 = cr4;
+	r->efer = efer;
+	spin_lock(&vm->mmu_lock);
+	vm->shadow_vm->nr_roots_built++;
+	while (sh->nr_roots >= shadow_max_roots && root_oldest(sh))
+		root_free(vm, root_oldest(sh));
+	list_add(&r->lru, &sh->roots);
+	sh->nr_roots++;
+	vm->shadow_pages++;
+	spin_unlock(&vm->mmu_lock);
+	return r;
 }
 
 void hvx_shadow_zap_all(struct hvx_vm *vm)
 {
 	struct hvx_shadow *sh;
+	struct shadow_root *r;
 
 	lockdep_assert_held(&vm->mmu_lock);
 	list_for_each_entry(sh, &vm->shadows, node)
-		spt_zap_leaves(sh->root, sh->levels);
+		list_for_each_entry(r, &sh->roots, lru)
+			spt_zap_leaves(vm->shadow_vm, r->table, r->levels);
 }
 
+/*
+ * MOV to CR3 flushes the guest's non-global TLB entries. The roots are in
+ * sync with the guest's tables, so only the CPU's TLB needs flushing (done
+ * on the switch of roots in hvx_shadow_load(), and here for a reload of
+ * the same CR3).
+ */
 void hvx_shadow_flush(struct hvx_vcpu *vcpu)
 {
-	shadow_reset(vcpu);
+	set_bit(HVX_REQ_TLB_FLUSH, &vcpu->requests);
 }
 
 /*
  * INVLPG: the leaves of the guest page containing @la. A non-leaf entry
  * marked SPTE_LARGE_GUEST has leaves of a guest 2 MiB/4 MiB/1 GiB page
- * below it, so all of them go (a 4 MiB page spans two shadow PDEs).
+ * below it, so all of them go (a 4 MiB page spans two shadow PDEs). With
+ * write-protection the root is in sync already; this costs a refault only.
  */
 void hvx_shadow_invlpg(struct hvx_vcpu *vcpu, u64 la)
 {
 	struct hvx_shadow *sh = vcpu->shadow;
 	struct hvx_vm *vm = vcpu->vm;
+	struct shadow_root *root = sh->cur;
 	bool paging32 = !(vcpu->x86.cr4 & X86_CR4_PAE);
-	u64 *table = sh->root;
+	u64 *table;
 	int level;
 
+	if (!root)
+		return;
 	spin_lock(&vm->mmu_lock);
-	for (level = sh->levels; level >= 1; level--) {
+	table = root->table;
+	for (level = root->levels; level >= 1; level--) {
 		unsigned int i = spt_index(la, level);
 		u64 e = READ_ONCE(table[i]);
 
 		if (level == 1) {
-			WRITE_ONCE(table[i], 0);
+			spte_drop(vm->shadow_vm, &table[i]);
 			break;
 		}
 		if (!(e & SPTE_P))
@@ -206,7 +644,7 @@ void hvx_shadow_invlpg(struct hvx_vcpu *vcpu, u64 la)
 				e = READ_ONCE(table[i]);
 				if (!(e & SPTE_P))
 					continue;
-				spt_zap_leaves(spt_child(e), level - 1);
+				spt_zap_leaves(vm->shadow_vm, spt_child(e), level - 1);
 				WRITE_ONCE(table[i], e & ~SPTE_LARGE_GUEST);
 			}
 			break;
@@ -223,6 +661,7 @@ void hvx_shadow_load(struct hvx_vcpu *vcpu, struct hvx_shadow_hw *hw)
 {
 	struct hvx_shadow *sh = vcpu->shadow;
 	struct hvx_x86 *x = &vcpu->x86;
+	struct shadow_root *r = sh->cur;
 	u64 cr0, cr3, cr4, efer;
 
 	hvx_x86_get(vcpu, HVX_REG_CRS);
@@ -237,15 +676,25 @@ void hvx_shadow_load(struct hvx_vcpu *vcpu, struct hvx_shadow_hw *hw)
 		efer = 0;
 		cr0 = 0;
 	}
-	if (!sh->role_valid || cr0 != sh->role_cr0 || cr3 != sh->role_cr3 ||
-	    cr4 != sh->role_cr4 || efer != sh->role_efer) {
-		shadow_reset(vcpu);
-		sh->levels = (efer & EFER_LMA) ? 4 : 3;
-		sh->role_cr0 = cr0;
-		sh->role_cr3 = cr3;
-		sh->role_cr4 = cr4;
-		sh->role_efer = efer;
-		sh->role_valid = true;
+	if (!r || cr0 != r->cr0 || cr3 != r->cr3 || cr4 != r->cr4 || efer != r->efer) {
+		struct shadow_root *next = root_get(vcpu, cr0, cr3, cr4, efer);
+
+		vcpu->vm->shadow_vm->nr_root_switches++;
+		if (next) {
+			sh->cur = next;
+		} else if (r) {
+			/* No memory for a new root: reuse the current one, emptied. */
+			spin_lock(&vcpu->vm->mmu_lock);
+			root_empty(vcpu->vm, r);
+			spin_unlock(&vcpu->vm->mmu_lock);
+			r->cr0 = cr0;
+			r->cr3 = cr3;
+			r->cr4 = cr4;
+			r->efer = efer;
+			r->levels = (efer & EFER_LMA) ? 4 : 3;
+		}
+		/* The CPU may hold translations of the previous root. */
+		set_bit(HVX_REQ_TLB_FLUSH, &vcpu->requests);
 	}
 
 	/*
@@ -266,7 +715,7 @@ void hvx_shadow_load(struct hvx_vcpu *vcpu, struct hvx_shadow_hw *hw)
 		hw->efer |= EFER_NX;
 	if (!(x->efer & EFER_LMA))
 		hw->efer &= ~EFER_LME;
-	hw->cr3 = __pa(sh->root);
+	hw->cr3 = __pa(sh->cur->table);
 }
 
 /* --- the fault path --------------------------------------------------- */
@@ -275,14 +724,14 @@ void hvx_shadow_load(struct hvx_vcpu *vcpu, struct hvx_shadow_hw *hw)
  * The leaf entry for @la, creating tables from @f's cache. @large marks
  * the PDE (2 MiB / 4 MiB guest page) or also the PDPTE (1 GiB) above it.
  */
-static u64 *shadow_leaf_entry(struct hvx_vm *vm, struct hvx_shadow *sh,
+static u64 *shadow_leaf_entry(struct hvx_vm *vm, struct shadow_root *root,
 			      struct hvx_shadow_fill *f, u64 la,
 			      u64 guest_page_size)
 {
-	u64 *table = sh->root;
+	u64 *table = root->table;
 	int level;
 
-	for (level = sh->levels; level > 1; level--) {
+	for (level = root->levels; level > 1; level--) {
 		u64 *ep = &table[spt_index(la, level)];
 		u64 e = READ_ONCE(*ep);
 
@@ -291,9 +740,9 @@ static u64 *shadow_leaf_entry(struct hvx_vm *vm, struct hvx_shadow *sh,
 				return NULL;
 			/* PAE PDPTEs have no R/W, U/S or A (reserved there). */
 			e = __pa(f->cache[--f->nr_cache]) | SPTE_P;
-			if (!(level == 3 && sh->levels == 3))
+			if (!(level == 3 && root->levels == 3))
 				e |= SPTE_RW | SPTE_US | SPTE_A;
-			sh->nr_tables++;
+			root->nr_tables++;
 			vm->shadow_pages++;
 		}
 		if ((level == 2 && guest_page_size > PAGE_SIZE) ||
@@ -306,12 +755,12 @@ static u64 *shadow_leaf_entry(struct hvx_vm *vm, struct hvx_shadow *sh,
 }
 
 /* Tables a leaf for @la needs now; only this vCPU adds them, so it holds. */
-static int shadow_tables_needed(struct hvx_shadow *sh, u64 la)
+static int shadow_tables_needed(struct shadow_root *root, u64 la)
 {
-	u64 *table = sh->root;
+	u64 *table = root->table;
 	int level;
 
-	for (level = sh->levels; level > 1; level--) {
+	for (level = root->levels; level > 1; level--) {
 		u64 e = READ_ONCE(table[spt_index(la, level)]);
 
 		if (!(e & SPTE_P))
@@ -347,42 +796,101 @@ static u64 shadow_make_leaf(u64 pfn, const struct hvx_walk_result *res,
 	return e;
 }
 
-
-static int shadow_install(struct hvx_vcpu *vcpu, u64 la, u64 gpa, u32 access,
-			  const struct hvx_walk_result *res)
+/* A write to a guest page table: emulate it (or unshadow the table). */
+static int shadow_emulate_pt_write(struct hvx_vcpu *vcpu, u64 gfn)
 {
-	struct hvx_shadow *sh = vcpu->shadow;
 	struct hvx_vm *vm = vcpu->vm;
-	struct hvx_shadow_fill f = { .nr_cache = 0 };
-	bool host_writable;
-	u64 pfn, old, *ep;
+	bool unhandled;
+	struct gpt *g;
 	int r;
 
-	/* Reclaim: beyond the VM's budget, this vCPU starts over. */
-	if (READ_ONCE(vm->shadow_pages) + SPT_MAX_LEVELS > shadow_max_pages)
-		shadow_reset(vcpu);
-	r = hvx_table_cache_topup(f.cache, &f.nr_cache, shadow_tables_needed(sh, la));
+	vm->shadow_vm->nr_emulated++;
+	r = hvx_emulate_pt_write(vcpu, &unhandled);
+	if (!unhandled)
+		return r;
+	/* Let the guest do it: the table is no longer tracked. */
+	spin_lock(&vm->mmu_lock);
+	WRITE_ONCE(vm->shadow_vm->wp_seq, vm->shadow_vm->wp_seq + 1);
+	g = gpt_find(vm->shadow_vm, gfn);
+	if (g) {
+		vm->shadow_vm->nr_unshadows++;
+		gpt_unshadow(vm->shadow_vm, g);
+	}
+	spin_unlock(&vm->mmu_lock);
+	return 1;
+}
+
+static int shadow_install(struct hvx_vcpu *vcpu, u64 la, u64 gpa, u32 access,
+			  const struct hvx_walk_result *res, unsigned long seq)
+{
+	struct hvx_shadow *sh = vcpu->shadow;
+	struct shadow_root *root = sh->cur;
+	struct hvx_vm *vm = vcpu->vm;
+	struct hvx_shadow_vm *svm = vm->shadow_vm;
+	struct hvx_shadow_fill f = { .nr_cache = 0 };
+	bool host_writable, new_gpt = false, remote = false, emulate = false;
+	u64 pfn, old, leaf, *ep;
+	int r;
+
+	r = obj_topup(sh);
+	if (r)
+		return r;
+	spin_lock(&vm->mmu_lock);
+	shadow_reclaim(vm, sh, SPT_MAX_LEVELS);
+	spin_unlock(&vm->mmu_lock);
+	r = hvx_table_cache_topup(f.cache, &f.nr_cache, shadow_tables_needed(root, la));
 	if (r)
 		goto out;
 
 	spin_lock(&vm->mmu_lock);
+	/* A tracked write since the walk: it may have read the old entry. */
+	if (READ_ONCE(svm->wp_seq) != seq)
+		goto unlock;
 	/* Zapped since hvx_tdp_fault() mapped it: fault again. */
 	if (!hvx_tdp_lookup(vm, gpa >> PAGE_SHIFT, &pfn, &host_writable))
 		goto unlock;
 	if ((access & HVX_ACC_WRITE) && !host_writable)
 		goto unlock;
-	ep = shadow_leaf_entry(vm, sh, &f, la, res->page_size);
+	if (!gpt_record_walk(vm, root, res, la, &new_gpt, &remote) || new_gpt)
+		goto unlock;	/* walk again, now write-protected */
+	ep = shadow_leaf_entry(vm, root, &f, la, res->page_size);
 	if (!ep)
 		goto unlock;
-	old = xchg(ep, shadow_make_leaf(pfn, res, access, host_writable));
+	leaf = shadow_make_leaf(pfn, res, access, host_writable);
+	if ((leaf & SPTE_RW) && gpt_find(svm, gpa >> PAGE_SHIFT)) {
+		/* A guest page table: read-only here, its writes emulated. */
+		leaf &= ~(SPTE_RW | SPTE_D);
+		emulate = access & HVX_ACC_WRITE;
+	}
+	svm->nr_fills++;
+	old = READ_ONCE(*ep);
+	spte_drop(svm, ep);
+	if (leaf & SPTE_RW) {
+		struct rmap_entry *rm = obj_get(sh);
+
+		if (rm) {
+			rm->pfn = pfn;
+			rm->sptep = ep;
+			hash_add(svm->rmap, &rm->hash, pfn);
+		} else {
+			leaf &= ~(SPTE_RW | SPTE_D);
+		}
+	}
+	WRITE_ONCE(*ep, leaf);
 	/* Replacing a leaf the CPU may have cached (permission change). */
 	if (old & SPTE_P)
 		set_bit(HVX_REQ_TLB_FLUSH, &vcpu->requests);
 unlock:
 	spin_unlock(&vm->mmu_lock);
+	if (remote)
+		hvx_vm_flush_tlbs(vm);
 out:
 	hvx_table_cache_free(f.cache, &f.nr_cache);
-	return r ? r : 1;
+	if (r)
+		return r;
+	if (emulate)
+		return shadow_emulate_pt_write(vcpu, gpa >> PAGE_SHIFT);
+	return 1;
 }
 
 int hvx_shadow_page_fault(struct hvx_vcpu *vcpu, u64 la, u32 error_code)
@@ -390,6 +898,7 @@ int hvx_shadow_page_fault(struct hvx_vcpu *vcpu, u64 la, u32 error_code)
 	struct hvx_x86 *x = &vcpu->x86;
 	struct hvx_emu_exception fault = {};
 	struct hvx_walk_result res;
+	unsigned long seq;
 	u32 access = 0;
 	bool write, fetch;
 	int r;
@@ -403,6 +912,8 @@ int hvx_shadow_page_fault(struct hvx_vcpu *vcpu, u64 la, u32 error_code)
 	write = access & HVX_ACC_WRITE;
 	fetch = access & HVX_ACC_FETCH;
 
+	seq = READ_ONCE(vcpu->vm->shadow_vm->wp_seq);
+	smp_rmb();	/* the walk reads the tables after the sequence */
 	hvx_x86_get(vcpu, HVX_REG_CRS);
 	r = hvx_guest_walk(vcpu, la, access, x->rflags, &res, &fault);
 	if (r == HVX_EMU_EXCEPTION) {
@@ -425,7 +936,7 @@ int hvx_shadow_page_fault(struct hvx_vcpu *vcpu, u64 la, u32 error_code)
 		return hvx_handle_mmio_access(vcpu, fetch);
 	if (r == HVX_TDP_RETRY)
 		return 1;
-	return shadow_install(vcpu, la, res.gpa, access, &res);
+	return shadow_install(vcpu, la, res.gpa, access, &res, seq);
 }
 
 /* --- lifetime --------------------------------------------------------- */
@@ -433,23 +944,36 @@ int hvx_shadow_page_fault(struct hvx_vcpu *vcpu, u64 la, u32 error_code)
 int hvx_shadow_vcpu_init(struct hvx_vcpu *vcpu)
 {
 	struct hvx_vm *vm = vcpu->vm;
+	struct hvx_shadow_vm *svm;
 	struct hvx_shadow *sh;
 
 	sh = kzalloc(sizeof(*sh), GFP_KERNEL_ACCOUNT);
-	if (!sh)
-		return -ENOMEM;
-	/* Outside long mode the root is a PAE CR3: below 4 GiB. */
-	sh->root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT | GFP_DMA32);
-	if (!sh->root) {
+	svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
+	if (!sh || !svm) {
 		kfree(sh);
+		kfree(svm);
 		return -ENOMEM;
 	}
+	hash_init(svm->gpts);
+	hash_init(svm->rmap);
 	sh->vcpu = vcpu;
-	sh->levels = 3;
+	INIT_LIST_HEAD(&sh->roots);
 	vcpu->shadow = sh;
 	spin_lock(&vm->mmu_lock);
+	/* The VM's tracking state comes with its first vCPU. */
+	if (!vm->shadow_vm) {
+		vm->shadow_vm = svm;
+		svm = NULL;
+	}
 	list_add(&sh->node, &vm->shadows);
 	spin_unlock(&vm->mmu_lock);
+	kfree(svm);
+	/* hvx_shadow_load() needs a root to run on. */
+	sh->cur = root_get(vcpu, 0, 0, 0, 0);
+	if (!sh->cur) {
+		hvx_shadow_vcpu_destroy(vcpu);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -457,12 +981,26 @@ void hvx_shadow_vcpu_destroy(struct hvx_vcpu *vcpu)
 {
 	struct hvx_shadow *sh = vcpu->shadow;
 	struct hvx_vm *vm = vcpu->vm;
+	struct hvx_shadow_vm *svm = NULL;
 
 	spin_lock(&vm->mmu_lock);
+	sh->cur = NULL;
+	while (!list_empty(&sh->roots))
+		root_free(vm, list_first_entry(&sh->roots, struct shadow_root, lru));
 	list_del(&sh->node);
-	vm->shadow_pages -= spt_free_below(sh->root, sh->levels);
+	/* The last vCPU takes the VM's (now empty) tracking state along. */
+	if (list_empty(&vm->shadows)) {
+		svm = vm->shadow_vm;
+		vm->shadow_vm = NULL;
+	}
 	spin_unlock(&vm->mmu_lock);
-	free_page((unsigned long)sh->root);
+	if (svm && shadow_stats)
+		pr_info("shadow: %lu fills, %lu page-table writes (%lu instructions emulated), %lu tables unshadowed, %lu root switches, %lu roots built\n",
+			svm->nr_fills, svm->nr_pt_writes, svm->nr_emulated,
+			svm->nr_unshadows, svm->nr_root_switches, svm->nr_roots_built);
+	kfree(svm);
+	while (sh->nr_objs)
+		kfree(sh->objs[--sh->nr_objs]);
 	kfree(sh);
 	vcpu->shadow = NULL;
 }

@@ -4,8 +4,9 @@
  * nested paging. Each vCPU runs on shadow page tables that map the guest's
  * linear addresses straight to host pages; they are filled on #PF exits
  * from the guest's own page tables (walked with the emulator's walker) and
- * behave like the vCPU's TLB: MOV to CR3, a paging-mode change and INVLPG
- * drop what the guest asked to drop. See Documentation/architecture.md.
+ * kept in sync with them by write-protecting the guest's page-table pages,
+ * one cached root per guest CR3. See the comment at the top of shadow.c
+ * and Documentation/architecture.md.
  */
 #ifndef HVX_SHADOW_H
 #define HVX_SHADOW_H
@@ -43,6 +44,12 @@ void hvx_shadow_load(struct hvx_vcpu *vcpu, struct hvx_shadow_hw *hw);
  * CR2), or emulate an access to MMIO. Exit-handler return convention.
  */
 int hvx_shadow_page_fault(struct hvx_vcpu *vcpu, u64 la, u32 error_code);
+
+/*
+ * The emulator wrote @len bytes at guest physical @gpa (in RAM): if that is
+ * a guest page table, update the shadow entries made from it.
+ */
+void hvx_shadow_guest_write(struct hvx_vcpu *vcpu, u64 gpa, unsigned int len);
 
 /* The guest's TLB maintenance: INVLPG @la; a full flush (MOV to CR3). */
 void hvx_shadow_invlpg(struct hvx_vcpu *vcpu, u64 la);
