@@ -77,7 +77,7 @@ int main(void)
 	token = read_token(dir);
 	/*
 	 * Set by run-suite.sh in full runs of the testbeds where the nested
-	 * boot would not fit the run's time (Bochs: about 30 minutes; make
+	 * boot would not fit the run's time (Bochs: 7 to 30 minutes; make
 	 * check runs it there in a stage of its own, vmmboot-vmx-6.12).
 	 * Naming the test runs it (Documentation/testbed.md).
 	 */

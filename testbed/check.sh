@@ -12,10 +12,10 @@
 #   shadow-6.1 shadow-6.12  selftests in QEMU with SVM, NPT hidden: shadow
 #                      paging (shadow-6.12 is in the default list; both:
 #                      make check-shadow)
-#   vmmboot-vmx-6.12   the nested Linux boot (vmm_boot_test) in Bochs: some
-#                      30 minutes, longer than all the rest, so it starts
-#                      first and runs beside the other stages (the results
-#                      come at the end)
+#   vmmboot-vmx-6.12   the nested Linux boot (vmm_boot_test) in Bochs: 7
+#                      minutes on an idle machine, 30 on a loaded one, so
+#                      it starts first and runs beside the other stages
+#                      (the results come at the end)
 # Each stage's results go to build/results/STAGE.results; the run ends with
 # one line "N passed, N failed, N skipped" and fails if anything failed.
 # Expects `make testbed-build` to have run (make check does both).
