@@ -30,13 +30,6 @@
 #define IMAGE		"/tmp/hvx-virtio-bench.img"
 #define BENCH_SERIAL	"hvx-virtio-bench"
 
-static int env_int(const char *name, int def)
-{
-	const char *v = getenv(name);
-
-	return v && atoi(v) > 0 ? atoi(v) : def;
-}
-
 /* Once a guest command timed out its shell is busy: ask it nothing more. */
 static bool guest_stuck;
 
@@ -165,9 +158,9 @@ int main(void)
 	const char *dir = getenv("HVX_VMM_DIR") ?: "/payload/vmm";
 	const char *dev = getenv("HVX_DEV") ?: "/dev/hvx";
 	const char *sdir = getenv("HVX_SELFTESTS_DIR") ?: ".";
-	int boot_timeout = env_int("HVX_VMM_BOOT_TIMEOUT", 600);
-	int timeout = env_int("HVX_VMM_CMD_TIMEOUT", 120);
-	int secs = env_int("HVX_BENCH_SECONDS", 5);
+	int boot_timeout = vmm_env_int("HVX_VMM_BOOT_TIMEOUT", 600);
+	int timeout = vmm_env_int("HVX_VMM_CMD_TIMEOUT", 120);
+	int secs = vmm_env_int("HVX_BENCH_SECONDS", 5);
 	char kernel[512], initrd[512], disk[512], vbench[256], cmd[1024];
 	const char *image = IMAGE;
 	double guest, host;

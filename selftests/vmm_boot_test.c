@@ -27,13 +27,6 @@
 #define HOST_IP		"192.168.100.1"
 #define TAP_NAME	"hvx-tap0"
 
-static int env_int(const char *name, int def)
-{
-	const char *v = getenv(name);
-
-	return v && atoi(v) > 0 ? atoi(v) : def;
-}
-
 static char *read_token(const char *dir)
 {
 	static char token[128];
@@ -63,8 +56,8 @@ int main(void)
 {
 	const char *dir = getenv("HVX_VMM_DIR") ?: "/payload/vmm";
 	const char *dev = getenv("HVX_DEV") ?: "/dev/hvx";
-	int boot_timeout = env_int("HVX_VMM_BOOT_TIMEOUT", 600);
-	int cmd_timeout = env_int("HVX_VMM_CMD_TIMEOUT", 120);
+	int boot_timeout = vmm_env_int("HVX_VMM_BOOT_TIMEOUT", 600);
+	int cmd_timeout = vmm_env_int("HVX_VMM_CMD_TIMEOUT", 120);
 	char kernel[512], initrd[512], disk[512], *out = NULL, *token;
 	struct vmm_run r;
 	struct timespec t0, t1;
@@ -75,19 +68,8 @@ int main(void)
 	snprintf(initrd, sizeof(initrd), "%s/initrd.cpio.gz", dir);
 	snprintf(disk, sizeof(disk), "%s/disk.ext4", dir);
 	token = read_token(dir);
-	/*
-	 * Set by run-suite.sh in full runs of the testbeds where the nested
-	 * boot would not fit the run's time (Bochs: 7 to 30 minutes; make
-	 * check runs it there in a stage of its own, vmmboot-vmx-6.12).
-	 * Naming the test runs it (Documentation/testbed.md).
-	 */
-	if (getenv("HVX_VMM_BOOT_SKIP")) {
-		printf("TAP version 13\n1..0 # SKIP nested Linux boot not run in full %s testbed runs"
-		       " (time; make check's vmmboot-vmx-6.12 stage runs it on Bochs);"
-		       " run it by name: hvx_tests=vmm_boot_test\n",
-		       getenv("HVX_VMM_BOOT_SKIP"));
+	if (vmm_boot_skipped("vmm_boot_test"))
 		return KSFT_SKIP;
-	}
 	if (!getenv("HVX_BIN") || access(kernel, R_OK) || !token) {
 		printf("TAP version 13\n1..0 # SKIP no $HVX_BIN or no guest in %s\n", dir);
 		return KSFT_SKIP;

@@ -18,19 +18,12 @@
 #include "ktap.h"
 #include "vmm_run.h"
 
-static int env_int(const char *name, int def)
-{
-	const char *v = getenv(name);
-
-	return v && atoi(v) > 0 ? atoi(v) : def;
-}
-
 int main(void)
 {
 	const char *dir = getenv("HVX_VMM_DIR") ?: "/payload/vmm";
 	const char *dev = getenv("HVX_DEV") ?: "/dev/hvx";
-	int boot_timeout = env_int("HVX_VMM_BOOT_TIMEOUT", 600);
-	int cmd_timeout = env_int("HVX_VMM_CMD_TIMEOUT", 120);
+	int boot_timeout = vmm_env_int("HVX_VMM_BOOT_TIMEOUT", 600);
+	int cmd_timeout = vmm_env_int("HVX_VMM_CMD_TIMEOUT", 120);
 	char kernel[512], initrd[512], line[64], answer[96];
 	struct vmm_run r;
 	struct timespec t0, t1;
@@ -39,13 +32,8 @@ int main(void)
 
 	snprintf(kernel, sizeof(kernel), "%s/vmlinux", dir);
 	snprintf(initrd, sizeof(initrd), "%s/initrd.cpio.gz", dir);
-	/* As vmm_boot_test: full Bochs runs have no time for a nested boot. */
-	if (getenv("HVX_VMM_BOOT_SKIP")) {
-		printf("TAP version 13\n1..0 # SKIP nested Linux boot not run in full %s testbed runs"
-		       " (time); run it by name: hvx_tests=vmm_pvh_test\n",
-		       getenv("HVX_VMM_BOOT_SKIP"));
+	if (vmm_boot_skipped("vmm_pvh_test"))
 		return KSFT_SKIP;
-	}
 	if (!getenv("HVX_BIN") || access(kernel, R_OK) || access(initrd, R_OK)) {
 		printf("TAP version 13\n1..0 # SKIP no $HVX_BIN or no vmlinux in %s\n", dir);
 		return KSFT_SKIP;

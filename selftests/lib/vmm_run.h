@@ -38,6 +38,15 @@ int vmm_run_once(struct vmm_run *r, char *const argv[], int timeout_s);
 void vmm_run_kill(struct vmm_run *r);
 void vmm_run_free(struct vmm_run *r);
 
+/* A positive integer from the environment, else @def (the tests' time limits). */
+int vmm_env_int(const char *name, int def);
+/*
+ * True (after printing the program's KTAP skip line) when run-suite.sh set
+ * HVX_VMM_BOOT_SKIP: a full run of a testbed with no time for a nested
+ * Linux boot. @test names the program, for the line's how-to.
+ */
+bool vmm_boot_skipped(const char *test);
+
 /* KTAP for a fixed number of cases. */
 void vmm_ktap_plan(int n);
 void vmm_ktap_result(bool ok, const char *name, const char *fmt, ...)

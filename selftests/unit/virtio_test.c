@@ -896,7 +896,7 @@ static void console_tx_rx(void)
 
 	CHECK_OK(pipe(in));
 	CHECK_OK(pipe(out));
-	ASSERT_EQ(virtio_console_create_fds(vm, in[0], out[1]), 0);
+	ASSERT_EQ(virtio_console_create(vm, in[0], out[1]), 0);
 	ASSERT_EQ(reg_read(vm, DEV0, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_CONSOLE);
 	drv_init(vm, DEV0, ALL_FEATURES, q, 2);
 	/* Guest output, in two descriptors. */
@@ -1057,7 +1057,7 @@ static void devices_release_everything(void)
 		threads = count_dir("/proc/self/task");
 		ASSERT_EQ(virtio_blk_create(vm, path, false), 0);
 		ASSERT_EQ(virtio_rng_create(vm), 0);
-		ASSERT_EQ(virtio_console_create_fds(vm, -1, sv[1]), 0);
+		ASSERT_EQ(virtio_console_create(vm, -1, sv[1]), 0);
 		ASSERT_EQ(virtio_net_create_fd(vm, sv[0], "test-socket"), 0);
 		ASSERT_EQ(count_dir("/proc/self/task"), threads + 4);
 		/* Exercise one, so exit happens after real work. */

@@ -108,7 +108,7 @@ static const struct virtio_dev_ops console_ops = {
 	.destroy = console_destroy,
 };
 
-int virtio_console_create_fds(struct vm *vm, int in_fd, int out_fd)
+int virtio_console_create(struct vm *vm, int in_fd, int out_fd)
 {
 	struct virtio_dev *vdev = calloc(1, sizeof(*vdev));
 	struct console *con = calloc(1, sizeof(*con));
@@ -134,9 +134,4 @@ err_free:
 	free(con);
 	free(vdev);
 	return r;
-}
-
-int virtio_console_create(struct vm *vm, int in_fd, int out_fd)
-{
-	return virtio_console_create_fds(vm, in_fd, out_fd);
 }

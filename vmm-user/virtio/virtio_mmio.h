@@ -116,7 +116,5 @@ void virtio_dev_process(struct virtio_dev *vdev, unsigned int q, struct virtq_el
 
 /* virtio-net on any packet fd (a tap, or a socketpair in tests). */
 int virtio_net_create_fd(struct vm *vm, int fd, const char *name);
-/* virtio-console port 0 on @in_fd (-1: no input) and @out_fd. */
-int virtio_console_create_fds(struct vm *vm, int in_fd, int out_fd);
 
 #endif /* HVX_VIRTIO_MMIO_H */
