@@ -164,7 +164,7 @@ int hvx_handle_cr_access(struct hvx_vcpu *vcpu)
 }
 
 /* The linear address of a decoded instruction's ModRM memory operand. */
-static u64 hvx_insn_linear(struct hvx_vcpu *vcpu, const struct hvx_insn *insn)
+u64 hvx_insn_linear(struct hvx_vcpu *vcpu, const struct hvx_insn *insn)
 {
 	struct hvx_x86 *x = &vcpu->x86;
 	u64 ea = (u64)insn->disp, base = 0;

@@ -451,12 +451,13 @@ int hvx_emulate(struct hvx_vcpu *vcpu, u32 rep_budget)
 }
 
 /*
- * Shadow paging: emulate the instruction at RIP that wrote to a
- * write-protected guest page table. Like hvx_emulate(), except that an
- * instruction the emulator cannot handle sets *@unhandled (nothing was
- * committed) so that the caller can let the guest run it itself.
+ * Emulate the instruction at RIP where the caller has another way out:
+ * a write to a write-protected guest page table (shadow paging), a
+ * real-mode instruction virtual-8086 mode cannot run yet (vmx_vm86.c).
+ * Like hvx_emulate(), except that an instruction the emulator cannot
+ * handle sets *@unhandled (nothing was committed) and returns 1.
  */
-int hvx_emulate_pt_write(struct hvx_vcpu *vcpu, bool *unhandled)
+int hvx_emulate_or_decline(struct hvx_vcpu *vcpu, bool *unhandled)
 {
 	struct hvx_emu_ctxt ctxt;
 	int r;

@@ -42,7 +42,7 @@ long hvx_vcpu_run(struct hvx_vcpu *vcpu);
 
 /* hvx_emul.c */
 int hvx_emulate(struct hvx_vcpu *vcpu, u32 rep_budget);
-int hvx_emulate_pt_write(struct hvx_vcpu *vcpu, bool *unhandled);
+int hvx_emulate_or_decline(struct hvx_vcpu *vcpu, bool *unhandled);
 int hvx_emulate_string_io(struct hvx_vcpu *vcpu, unsigned int size);
 int hvx_emulate_insn_len(struct hvx_vcpu *vcpu, unsigned int *len);
 int hvx_decode_at_rip(struct hvx_vcpu *vcpu, struct hvx_insn *insn);

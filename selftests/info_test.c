@@ -116,8 +116,10 @@ static void vmx_features_consistent(void)
 	if (info.backend != HVX_BACKEND_VMX)
 		SKIP("not a VMX host");
 	ASSERT_EQ(info.features >> 32, 0);	/* no SVM bits */
-	ASSERT_EQ(info.paging, (info.features & HVX_FEATURE_VMX_EPT) ?
-		  HVX_PAGING_EPT : HVX_PAGING_NONE);
+	/* Nested paging needs EPT and unrestricted guest (real mode on EPT). */
+	ASSERT_EQ(info.paging, expected_paging((info.features & HVX_FEATURE_VMX_EPT) &&
+					       (info.features & HVX_FEATURE_VMX_UNRESTRICTED),
+					       HVX_PAGING_EPT));
 	ASSERT_EQ(info.nr_asids, (info.features & HVX_FEATURE_VMX_VPID) ? 65535 : 0);
 	/* EPT sub-features only come with EPT. */
 	if (!(info.features & HVX_FEATURE_VMX_EPT))

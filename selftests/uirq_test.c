@@ -153,6 +153,14 @@ asm(".pushsection .text\n"
 static void guest_shadow(void)
 {
 	guest_cli();
+	/*
+	 * Written once first, so that the MOVs in the shadows do not fault:
+	 * under shadow paging a first write is a #PF exit, and Bochs's VMX
+	 * saves no blocking by STI for a fault on the shadowed instruction
+	 * (the SDM ends STI's inhibition with the delivery of an exception).
+	 */
+	shadowed = 0;
+	shadowed_set = 0;
 	GUEST_SYNC(1);
 	/* The instruction after STI runs before any interrupt. */
 	asm volatile("sti\n"

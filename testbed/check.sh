@@ -9,6 +9,8 @@
 #   svm-6.1 svm-6.12   selftests in QEMU TCG with SVM+NPT, Debian 6.1 / 6.12
 #   nohv-6.1           QEMU without SVM: hvx.ko must refuse to load
 #   vmx-6.1 vmx-6.12   selftests in Bochs with VMX+EPT, Debian 6.1 / 6.12
+#   vmxshadow-6.12     selftests in Bochs, hvx.ko loaded with paging=shadow
+#                      (EPT unused; real mode in virtual-8086 mode)
 #   shadow-6.1 shadow-6.12  selftests in QEMU with SVM, NPT hidden: shadow
 #                      paging (shadow-6.12 is in the default list; both:
 #                      make check-shadow)
@@ -27,7 +29,7 @@ results=$top/build/results
 rm -rf "$results"
 mkdir -p "$results"
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(vmmboot-vmx-6.12 unit emulate svm-6.1 svm-6.12 shadow-6.12 nohv-6.1 vmx-6.1 vmx-6.12)
+[ ${#stages[@]} -gt 0 ] || stages=(vmmboot-vmx-6.12 unit emulate svm-6.1 svm-6.12 shadow-6.12 nohv-6.1 vmx-6.1 vmx-6.12 vmxshadow-6.12)
 
 # A KTAP-printing command: its output kept, its cases counted.
 run_ktap() {

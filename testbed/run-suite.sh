@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # run-suite.sh NAME     NAME: svm-6.1 svm-6.12 vmx-6.1 vmx-6.12 nohv-6.1 nohv-6.12
+#                       vmxshadow-6.1 vmxshadow-6.12 (like vmx-*, with hvx.ko
+#                         loaded with paging=shadow: EPT left unused)
 #                       kvmref-6.12 (QEMU with SVM like svm-*, but KVM's own
 #                         modules instead of hvx.ko, HVX_DEV=/dev/kvm, and only
 #                         the guest-ABI selftests: the reference for them)
@@ -40,6 +42,13 @@ if [[ $name == demo-* || $name == bench-* || $name == vmmboot-* ]]; then
 fi
 kind=${name%%-*}
 tag=${name#*-}
+# vmxshadow-*: Bochs like vmx-*, with hvx.ko loaded with paging=shadow: the
+# CPU has EPT, hvx leaves it unused (shadow paging, real mode in vm86).
+paging_args=
+if [ "$kind" = vmxshadow ]; then
+	kind=vmx
+	paging_args=" hvx_insmod_args=paging=shadow"
+fi
 out=$top/build/testbed/$name
 [ "$mode" = selftests ] || out=$out-$mode
 # vmmboot-*: a selftest run that names only the nested Linux boot.
@@ -60,7 +69,7 @@ nohv) emulator=qemu;  boot_args=(--cpu qemu64,-svm); mode=nohv ;;
 vmx)  emulator=bochs; boot_args=() ;;
 *) echo "run-suite: unknown testbed '$1'" >&2; exit 64 ;;
 esac
-append="hvx_mode=$mode"
+append="hvx_mode=$mode$paging_args"
 [ "$kind" != kvmref ] || append="$append hvx_ref=kvm"
 append="$append${HVX_TESTBED_APPEND:+ $HVX_TESTBED_APPEND}"
 # The Bochs CPU model (corei7_haswell_4770) has EPT, VPID and unrestricted
@@ -101,7 +110,8 @@ if { [ "$mode" = selftests ] && [ "$kind" != kvmref ] && [[ ${HVX_TESTBED_APPEND
 		# of QEMU, whose 2-exit-per-interrupt cost is higher.
 		if [[ ${HVX_TESTBED_APPEND:-} != *hvx_tests=* ]]; then
 			append="$append HVX_VMM_BOOT_SKIP=bochs"
-			[ "$tag" != 6.12 ] || append="$append HVX_EXTRA_TESTS=irq_storm_test"
+			[ "$tag" != 6.12 ] || [ -n "$paging_args" ] ||
+				append="$append HVX_EXTRA_TESTS=irq_storm_test"
 		else
 			append="$append HVX_VMM_BOOT_TIMEOUT=3000 HVX_VMM_CMD_TIMEOUT=600 HVX_VMM_TEST_TIMEOUT=3600"
 			boot_args+=(--timeout "${HVX_TESTBED_TIMEOUT:-4800}")

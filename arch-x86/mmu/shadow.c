@@ -19,7 +19,7 @@
  *   that maps a gpt is read-only: a writable leaf is always in the reverse
  *   map (host pfn -> shadow entry), so a frame that becomes a gpt loses
  *   every writable mapping at once. A guest write to a gpt faults, is
- *   emulated (hvx_emulate_pt_write), and for each use the shadow leaves of
+ *   emulated (hvx_emulate_or_decline), and for each use the shadow leaves of
  *   the linear range the written entries map are zapped in that root; they
  *   are refilled by the next fault. An instruction the emulator cannot do,
  *   or more than GPT_FLOOD_WRITES writes without a fill using the table
@@ -49,8 +49,10 @@
  *
  * The CPU runs in PAE paging outside long mode (so CR3 is a 32-bit root:
  * root pages come from ZONE_DMA32) and in 4-level paging in long mode;
- * paging off (real mode included) runs on an identity shadow, CR0.PG set
- * behind the guest's back ("paged real mode", APM vol. 2, 15.19).
+ * paging off runs on an identity shadow (one for real mode, one for
+ * protected mode), CR0.PG set behind the guest's back: SVM runs real mode
+ * as "paged real mode" (APM vol. 2, 15.19), VMX in virtual-8086 mode
+ * (arch-x86/vmx/vmx_vm86.c).
  *
  * Memory: table pages (roots included) are counted per VM and bounded by
  * shadow_max_pages, roots per vCPU by shadow_max_roots; beyond either, the
@@ -670,11 +672,15 @@ void hvx_shadow_load(struct hvx_vcpu *vcpu, struct hvx_shadow_hw *hw)
 	cr4 = x->cr4 & ROLE_CR4;
 	efer = x->efer & ROLE_EFER;
 	if (!(x->cr0 & X86_CR0_PG)) {
-		/* Paging off: one identity shadow whatever the other bits say. */
+		/*
+		 * Paging off: an identity shadow whatever the other bits say,
+		 * one for real mode and one for protected mode, since the
+		 * real-mode one may also hold hvx_shadow_map_private() pages.
+		 */
 		cr3 = 0;
 		cr4 = 0;
 		efer = 0;
-		cr0 = 0;
+		cr0 = x->cr0 & X86_CR0_PE;
 	}
 	if (!r || cr0 != r->cr0 || cr3 != r->cr3 || cr4 != r->cr4 || efer != r->efer) {
 		struct shadow_root *next = root_get(vcpu, cr0, cr3, cr4, efer);
@@ -805,7 +811,7 @@ static int shadow_emulate_pt_write(struct hvx_vcpu *vcpu, u64 gfn)
 	int r;
 
 	vm->shadow_vm->nr_emulated++;
-	r = hvx_emulate_pt_write(vcpu, &unhandled);
+	r = hvx_emulate_or_decline(vcpu, &unhandled);
 	if (!unhandled)
 		return r;
 	/* Let the guest do it: the table is no longer tracked. */
@@ -937,6 +943,30 @@ int hvx_shadow_page_fault(struct hvx_vcpu *vcpu, u64 la, u32 error_code)
 	if (r == HVX_TDP_RETRY)
 		return 1;
 	return shadow_install(vcpu, la, res.gpa, access, &res, seq);
+}
+
+int hvx_shadow_map_private(struct hvx_vcpu *vcpu, u64 la, struct page *page)
+{
+	struct shadow_root *root = vcpu->shadow->cur;
+	struct hvx_shadow_fill f = { .nr_cache = 0 };
+	struct hvx_vm *vm = vcpu->vm;
+	u64 *ep;
+	int r;
+
+	r = hvx_table_cache_topup(f.cache, &f.nr_cache, shadow_tables_needed(root, la));
+	if (r)
+		return r;
+	spin_lock(&vm->mmu_lock);
+	ep = shadow_leaf_entry(vm, root, &f, la, PAGE_SIZE);
+	if (ep) {
+		spte_drop(vm->shadow_vm, ep);
+		/* Not writable: never in the reverse map, which tracks guest RAM. */
+		WRITE_ONCE(*ep, ((u64)page_to_pfn(page) << PAGE_SHIFT) | SPTE_P | SPTE_A |
+			   (boot_cpu_has(X86_FEATURE_NX) ? SPTE_NX : 0));
+	}
+	spin_unlock(&vm->mmu_lock);
+	hvx_table_cache_free(f.cache, &f.nr_cache);
+	return 0;
 }
 
 /* --- lifetime --------------------------------------------------------- */

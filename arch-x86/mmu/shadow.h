@@ -14,8 +14,10 @@
 #include <linux/types.h>
 #include "hvx_core.h"
 
+struct hvx_insn;
 struct hvx_vcpu;
 struct hvx_vm;
+struct page;
 
 static inline bool hvx_shadow_enabled(void)
 {
@@ -64,5 +66,15 @@ void hvx_shadow_zap_all(struct hvx_vm *vm);
 /* hvx_cr.c: control-register and INVLPG exits under shadow paging. */
 int hvx_handle_cr_access(struct hvx_vcpu *vcpu);
 int hvx_handle_invlpg(struct hvx_vcpu *vcpu);
+/* The linear address of a decoded instruction's ModRM memory operand. */
+u64 hvx_insn_linear(struct hvx_vcpu *vcpu, const struct hvx_insn *insn);
+
+/*
+ * Map host @page read-only and supervisor-only at @la in the vCPU's
+ * current root: hvx's own structures the CPU must see at a linear address
+ * the guest cannot reach (the virtual-8086 TSS, vmx_vm86.c). The mapping
+ * goes with the root's other leaves and is made again at the next fault.
+ */
+int hvx_shadow_map_private(struct hvx_vcpu *vcpu, u64 la, struct page *page);
 
 #endif /* HVX_SHADOW_H */

@@ -83,6 +83,14 @@ static const struct vmx_ctl_name vmx_entry_names[] = {
 };
 
 /* Fit one control field; -EOPNOTSUPP naming the first missing required bit. */
+/* Can every control in @bits be 1? */
+static bool vmx_ctl_allowed(u32 msr, u32 bits)
+{
+	u64 cap;
+
+	return !rdmsrl_safe(msr, &cap) && ((cap >> 32) & bits) == bits;
+}
+
 static int vmx_fit_ctl(u32 msr, const char *what, const struct vmx_ctl_name *names,
 		       u32 required, u32 optional, u32 *out)
 {
@@ -153,8 +161,8 @@ static int vmx_setup_config(const struct vmx_cap_msrs *m)
 				PROC_SECONDARY_CONTROLS, 0, &c->proc);
 	if (!r)
 		r = vmx_fit_ctl(VMX_MSR_PROCBASED_CTLS2, "secondary processor-based",
-				vmx_proc2_names, PROC2_EPT | PROC2_UNRESTRICTED_GUEST,
-				proc2_opt, &c->proc2);
+				vmx_proc2_names, 0,
+				proc2_opt | PROC2_EPT | PROC2_UNRESTRICTED_GUEST, &c->proc2);
 	if (!r)
 		r = vmx_fit_ctl(true_ctls ? VMX_MSR_TRUE_EXIT_CTLS : VMX_MSR_EXIT_CTLS,
 				"VM-exit", vmx_exit_names,
@@ -175,16 +183,25 @@ static int vmx_setup_config(const struct vmx_cap_msrs *m)
 	}
 	c->entry &= ~ENTRY_IA32E_MODE_GUEST;	/* set per vCPU from EFER.LMA */
 
-	if (!(m->ept_vpid & EPT_CAP_WALK_4) || !(m->ept_vpid & EPT_CAP_WB)) {
-		pr_err("VMX: EPT lacks 4-level walks or the write-back paging-structure type, which hvx requires\n");
-		return -EOPNOTSUPP;
+	/*
+	 * Nested paging needs EPT with 4-level walks, write-back tables and
+	 * INVEPT, and unrestricted guest (real mode on EPT); without all of
+	 * them guests run on shadow paging (vmx_shadow.c), which needs CR3
+	 * and INVLPG exiting.
+	 */
+	c->tdp = (c->proc2 & PROC2_EPT) && (c->proc2 & PROC2_UNRESTRICTED_GUEST) &&
+		 (m->ept_vpid & EPT_CAP_WALK_4) && (m->ept_vpid & EPT_CAP_WB) &&
+		 (m->ept_vpid & EPT_CAP_INVEPT) &&
+		 (m->ept_vpid & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL));
+	if (!c->tdp) {
+		pr_info("VMX: no EPT with unrestricted guest, 4-level walks, write-back tables and INVEPT: nested paging is not available\n");
+		c->proc2 &= ~(PROC2_EPT | PROC2_UNRESTRICTED_GUEST);
 	}
-	if (!(m->ept_vpid & EPT_CAP_INVEPT) ||
-	    !(m->ept_vpid & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL))) {
-		pr_err("VMX: the CPU lacks INVEPT, which hvx requires\n");
-		return -EOPNOTSUPP;
-	}
-	c->ept_ad = m->ept_vpid & EPT_CAP_AD;
+	c->shadow_ok = vmx_ctl_allowed(true_ctls ? VMX_MSR_TRUE_PROCBASED_CTLS :
+				       VMX_MSR_PROCBASED_CTLS,
+				       PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING |
+				       PROC_INVLPG_EXITING);
+	c->ept_ad = c->tdp && (m->ept_vpid & EPT_CAP_AD);
 	/* Without A/D the CPU never sets them: aging then calls every page young. */
 	if (!c->ept_ad) {
 		hvx_ept_format.accessed_bit = 0;
@@ -272,11 +289,10 @@ static int vmx_probe(struct hvx_caps *caps)
 	}
 	caps->backend = HVX_BACKEND_VMX;
 	caps->features = vmx_caps_features(&m);
-	caps->paging = (caps->features & HVX_FEATURE_VMX_EPT) ?
-		       HVX_PAGING_EPT : HVX_PAGING_NONE;
 	r = vmx_setup_config(&m);
 	if (r)
 		return r;
+	caps->paging = vmx_config.tdp ? HVX_PAGING_EPT : HVX_PAGING_NONE;
 	caps->nr_asids = vmx_config.vpid ? 65535 : 0;
 	return 0;
 }
@@ -294,6 +310,7 @@ static void vmx_hardware_unsetup(void)
 		vmx_bitmaps[i] = NULL;
 	}
 
+	vmx_vm86_unsetup();
 	for_each_possible_cpu(cpu) {
 		struct page *page = per_cpu(vmx_vmxon_region, cpu);
 
@@ -306,6 +323,15 @@ static void vmx_hardware_unsetup(void)
 static int vmx_hardware_setup(void)
 {
 	int cpu, i;
+
+	if (hvx_shadow_enabled()) {
+		if (!vmx_config.shadow_ok) {
+			pr_err("VMX: shadow paging needs CR3-load, CR3-store and INVLPG exiting, which this CPU cannot set\n");
+			return -EOPNOTSUPP;
+		}
+		if (vmx_vm86_setup())
+			return -ENOMEM;
+	}
 
 	for (i = 0; i < ARRAY_SIZE(vmx_bitmaps); i++) {
 		vmx_bitmaps[i] = alloc_page(GFP_KERNEL);
@@ -431,6 +457,7 @@ const struct hvx_arch_ops vmx_arch_ops = {
 	.vcpu_run = vmx_vcpu_run,
 	.cache_regs = vmx_cache_regs,
 	.tdp_format = &hvx_ept_format,
+	.shadow_paging = true,
 	.inject_event = vmx_inject_event,
 	.set_event_windows = vmx_set_event_windows,
 	.vcpu_reset = vmx_vcpu_reset,

@@ -7,6 +7,7 @@
 #include <linux/percpu.h>
 #include "hvx_core.h"
 #include "vmcs.h"
+#include "shadow.h"
 
 /* What hvx programs into every VMCS, decided once at load (vmx.c). */
 struct vmx_config {
@@ -18,6 +19,8 @@ struct vmx_config {
 	unsigned long cr0_fixed1_set, cr4_fixed1_set;	/* forced to 1 in the real CRs */
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool vpid, rdtscp, ept_ad;
+	bool tdp;			/* EPT with unrestricted guest, usable */
+	bool shadow_ok;			/* CR3-load/-store and INVLPG exiting can be set */
 	u32 preemption_timer;		/* VMX-preemption timer value per entry, if used */
 };
 extern struct vmx_config vmx_config;
@@ -90,6 +93,15 @@ struct vmx_vcpu {
 	bool pdptrs_valid;
 
 	struct vmx_exit_info exit;
+
+	/* Shadow paging (vmx_shadow.c): what the CPU runs the guest with. */
+	struct hvx_shadow_hw shadow_hw;
+	/* Real mode as virtual-8086 mode (vmx_vm86.c). */
+	bool vm86_active;		/* the VMCS holds vm86 state */
+	struct kvm_segment vm86_segs[HVX_X86_NR_SEGS];	/* the guest's own */
+	u64 vm86_iopl;			/* the guest's RFLAGS.IOPL */
+	bool vm86_capture, vm86_kick;
+	struct hvx_event vm86_event;
 };
 
 static inline struct vmx_vcpu *to_vmx(struct hvx_vcpu *vcpu)
@@ -116,6 +128,34 @@ int vmx_vcpu_run(struct hvx_vcpu *vcpu);
 void vmx_inject_event(struct hvx_vcpu *vcpu, const struct hvx_event *ev);
 void vmx_set_event_windows(struct hvx_vcpu *vcpu, bool irq, bool nmi);
 void vmx_vcpu_reset(struct hvx_vcpu *vcpu);
+
+/* vmx_vcpu.c: a guest segment register's VMCS fields. */
+enum vmx_seg_part { VMX_SEG_SEL, VMX_SEG_BASE, VMX_SEG_LIMIT, VMX_SEG_AR };
+enum vmcs_field vmx_seg_field(int seg, enum vmx_seg_part part);
+
+/* vmx_shadow.c */
+void vmx_shadow_init_vmcs(struct vmx_vcpu *vmx);
+void vmx_shadow_prepare(struct hvx_vcpu *vcpu);
+void vmx_shadow_write_crs(struct hvx_vcpu *vcpu);
+int vmx_shadow_check_state(struct hvx_vcpu *vcpu);
+int vmx_shadow_handle_invlpg(struct hvx_vcpu *vcpu);
+int vmx_shadow_handle_pf(struct hvx_vcpu *vcpu);
+
+/* vmx_vm86.c */
+int vmx_vm86_setup(void);
+void vmx_vm86_unsetup(void);
+bool vmx_vm86_wanted(struct hvx_vcpu *vcpu);
+bool vmx_vm86_private_fault(struct hvx_vcpu *vcpu, u64 la);
+void vmx_vm86_write_segs(struct hvx_vcpu *vcpu);
+void vmx_vm86_read_segs(struct hvx_vcpu *vcpu);
+void vmx_vm86_switch(struct hvx_vcpu *vcpu);
+u64 vmx_vm86_rflags_in(struct hvx_vcpu *vcpu);
+u64 vmx_vm86_rflags_out(struct hvx_vcpu *vcpu, u64 rflags);
+int vmx_vm86_take_event(struct hvx_vcpu *vcpu);
+bool vmx_vm86_inject(struct hvx_vcpu *vcpu, const struct hvx_event *ev);
+void vmx_vm86_after_exit(struct vmx_vcpu *vmx);
+int vmx_vm86_handle_exception(struct hvx_vcpu *vcpu);
+int vmx_vm86_prepare(struct hvx_vcpu *vcpu, bool *enter);
 
 /* vmx_check.c */
 const char *vmx_insn_error_name(u32 error);

@@ -58,7 +58,10 @@ static void vmx_flush_tlb(struct vmx_vcpu *vmx)
 {
 	u64 cap = vmx_config.ept_vpid_cap;
 
-	if (cap & EPT_CAP_INVEPT_SINGLE)
+	/* Without EPT (shadow paging) linear mappings are all there is. */
+	if (hvx_shadow_enabled())
+		;
+	else if (cap & EPT_CAP_INVEPT_SINGLE)
 		vmx_invept(INVEPT_SINGLE_CONTEXT, vmx->eptp);
 	else
 		vmx_invept(INVEPT_ALL_CONTEXT, 0);
@@ -88,6 +91,9 @@ void vmx_inject_event(struct hvx_vcpu *vcpu, const struct hvx_event *ev)
 	u32 info;
 	bool pe;
 
+	/* Real mode in vm86: hvx delivers events itself (vmx_vm86.c). */
+	if (hvx_shadow_enabled() && vmx_vm86_inject(vcpu, ev))
+		return;
 	switch (ev->type) {
 	case HVX_EVENT_INTR:
 		info = INTR_TYPE_EXT_INTR | ev->vector;
@@ -330,7 +336,7 @@ static void vmx_read_exit(struct hvx_vcpu *vcpu, int result)
 		e->gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS);
 	x->gprs[HVX_RSP] = vmcs_readl(VMCS_GUEST_RSP);
 	x->rip = vmcs_readl(VMCS_GUEST_RIP);
-	x->rflags = vmcs_readl(VMCS_GUEST_RFLAGS);
+	x->rflags = vmx_vm86_rflags_out(vcpu, vmcs_readl(VMCS_GUEST_RFLAGS));
 	if (e->reason & EXIT_REASON_FAILED_ENTRY)
 		return;
 	/* VM exits keep "IA-32e mode guest" equal to EFER.LMA (SDM 28.2). */
@@ -394,7 +400,7 @@ static int vmx_enter(struct hvx_vcpu *vcpu, int *result)
 	hvx_event_inject(vcpu);
 	vmcs_writel(VMCS_GUEST_RSP, x->gprs[HVX_RSP]);
 	vmcs_writel(VMCS_GUEST_RIP, x->rip);
-	vmcs_writel(VMCS_GUEST_RFLAGS, x->rflags);
+	vmcs_writel(VMCS_GUEST_RFLAGS, vmx_vm86_rflags_in(vcpu));
 	/* Single-stepping out of an interrupt shadow needs a pending #DB (SDM 26.3.1.5). */
 	if ((x->rflags & X86_EFLAGS_TF) &&
 	    (vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
@@ -408,8 +414,10 @@ static int vmx_enter(struct hvx_vcpu *vcpu, int *result)
 	*result = hvx_vmx_vmenter(x->gprs, vmx->launched);
 
 	vmx_restore_host(vcpu, &h);
-	if (*result != VMX_ENTER_FAULT)
+	if (*result != VMX_ENTER_FAULT) {
 		vmx_read_exit(vcpu, *result);
+		vmx_vm86_after_exit(vmx);
+	}
 	vmx_forward_host_events(vmx);
 	if (*result == VMX_ENTER_EXITED && !(vmx->exit.reason & EXIT_REASON_FAILED_ENTRY))
 		vmx->launched = true;
@@ -605,11 +613,16 @@ static int vmx_handle_ud(struct hvx_vcpu *vcpu)
 static int vmx_handle_exception(struct hvx_vcpu *vcpu)
 {
 	u32 info = to_vmx(vcpu)->exit.intr_info;
+	bool hw = (info & INTR_INFO_TYPE_MASK) == INTR_TYPE_HW_EXCEPTION;
+	u8 vector = info & INTR_INFO_VECTOR_MASK;
 
 	/* Host NMIs and machine checks were forwarded right after the exit. */
-	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_HW_EXCEPTION &&
-	    (info & INTR_INFO_VECTOR_MASK) == VMX_VECTOR_UD)
+	if (hw && vector == VMX_VECTOR_UD)
 		return vmx_handle_ud(vcpu);
+	if (to_vmx(vcpu)->vm86_active)
+		return vmx_vm86_handle_exception(vcpu);
+	if (hw && vector == 14 && hvx_shadow_enabled())
+		return vmx_shadow_handle_pf(vcpu);
 	return 1;
 }
 
@@ -702,7 +715,9 @@ static int vmx_handle_exit(struct hvx_vcpu *vcpu)
 	case EXIT_REASON_VMCALL:	return hvx_handle_hypercall(vcpu);
 	case EXIT_REASON_INVD:		/* never drop dirty host lines: INVD acts as WBINVD */
 	case EXIT_REASON_WBINVD:	return hvx_handle_nop(vcpu);
-	case EXIT_REASON_INVLPG:	/* only if the CPU forces INVLPG exiting */
+	case EXIT_REASON_INVLPG:	/* shadow paging, or the CPU forces it */
+		if (hvx_shadow_enabled())
+			return vmx_shadow_handle_invlpg(vcpu);
 		vmx->flush_tlb = true;
 		return hvx_handle_nop(vcpu);
 	case EXIT_REASON_RDPMC:		/* no virtual PMU: host counters stay private */
@@ -735,6 +750,17 @@ int vmx_vcpu_run(struct hvx_vcpu *vcpu)
 	int result = VMX_ENTER_FAULT;
 	int r;
 
+	if (hvx_shadow_enabled()) {
+		bool enter;
+
+		r = vmx_shadow_check_state(vcpu);
+		if (r != 1)
+			return r;
+		r = vmx_vm86_prepare(vcpu, &enter);
+		if (!enter)
+			return r;
+		vmx_shadow_prepare(vcpu);
+	}
 	vmx_prepare_flush(vcpu);
 	r = vmx_enter(vcpu, &result);
 	if (r <= 0) {

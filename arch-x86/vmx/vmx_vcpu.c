@@ -286,6 +286,18 @@ static const struct vmx_seg_fields vmx_segs[HVX_X86_NR_SEGS] = {
 #define SEG_TYPE_TSS_AVAIL	9
 #define SEG_TYPE_TSS_BUSY	11
 
+enum vmcs_field vmx_seg_field(int seg, enum vmx_seg_part part)
+{
+	const struct vmx_seg_fields *f = &vmx_segs[seg];
+
+	switch (part) {
+	case VMX_SEG_SEL:	return f->sel;
+	case VMX_SEG_BASE:	return f->base;
+	case VMX_SEG_LIMIT:	return f->limit;
+	default:		return f->ar;
+	}
+}
+
 static u32 vmx_seg_ar(int seg, const struct kvm_segment *s)
 {
 	u32 type = s->type;
@@ -344,16 +356,23 @@ static void vmx_read_regs(struct hvx_vcpu *vcpu, u32 mask)
 	int i;
 
 	if (mask & HVX_REG_SEGS) {
-		for (i = 0; i < HVX_X86_NR_SEGS; i++)
-			vmx_seg_from_vmcs(i, &x->seg[i]);
+		if (vmx->vm86_active) {
+			vmx_vm86_read_segs(vcpu);
+		} else {
+			for (i = 0; i < HVX_X86_NR_SEGS; i++)
+				vmx_seg_from_vmcs(i, &x->seg[i]);
+			/* VMX keeps the CPL in SS.DPL (SDM 26.3.1.2). */
+			x->cpl = x->seg[HVX_X86_SS].dpl;
+		}
 		x->gdt.base = vmcs_readl(VMCS_GUEST_GDTR_BASE);
 		x->gdt.limit = vmcs_read32(VMCS_GUEST_GDTR_LIMIT);
 		x->idt.base = vmcs_readl(VMCS_GUEST_IDTR_BASE);
 		x->idt.limit = vmcs_read32(VMCS_GUEST_IDTR_LIMIT);
-		/* VMX keeps the CPL in SS.DPL (SDM 26.3.1.2). */
-		x->cpl = x->seg[HVX_X86_SS].dpl;
 	}
-	if (mask & HVX_REG_CRS) {
+	/* Under shadow paging the guest's CR0/3/4 and EFER live in x only. */
+	if ((mask & HVX_REG_CRS) && hvx_shadow_enabled()) {
+		x->cr2 = vmx->cr2;
+	} else if (mask & HVX_REG_CRS) {
 		unsigned long m0 = vmx_config.cr0_host_owned, m4 = vmx_config.cr4_host_owned;
 
 		x->cr0 = (vmcs_readl(VMCS_GUEST_CR0) & ~m0) |
@@ -411,7 +430,8 @@ void vmx_prepare_flush(struct hvx_vcpu *vcpu)
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct hvx_x86 *x = &vcpu->x86;
 
-	if (!(x->dirty & HVX_REG_CRS) || !vmx_pae_paging(x))
+	/* Without EPT the CPU reads them from the shadow root itself. */
+	if (!(x->dirty & HVX_REG_CRS) || !vmx_pae_paging(x) || hvx_shadow_enabled())
 		return;
 	if (hvx_read_guest(vcpu->vm, x->cr3 & ~0x1fULL, vmx->pdptrs, sizeof(vmx->pdptrs)))
 		memset(vmx->pdptrs, 0, sizeof(vmx->pdptrs));
@@ -423,18 +443,29 @@ void vmx_flush_regs(struct hvx_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct hvx_x86 *x = &vcpu->x86;
-	u32 dirty = x->dirty;
+	u32 dirty;
 	int i;
 
+	if (hvx_shadow_enabled())
+		vmx_vm86_switch(vcpu);	/* may make the segments dirty */
+	dirty = x->dirty;
 	if (dirty & HVX_REG_SEGS) {
-		for (i = 0; i < HVX_X86_NR_SEGS; i++)
-			vmx_seg_to_vmcs(i, &x->seg[i]);
+		if (vmx->vm86_active)
+			vmx_vm86_write_segs(vcpu);
+		else
+			for (i = 0; i < HVX_X86_NR_SEGS; i++)
+				vmx_seg_to_vmcs(i, &x->seg[i]);
 		vmcs_writel(VMCS_GUEST_GDTR_BASE, x->gdt.base);
 		vmcs_write32(VMCS_GUEST_GDTR_LIMIT, x->gdt.limit);
 		vmcs_writel(VMCS_GUEST_IDTR_BASE, x->idt.base);
 		vmcs_write32(VMCS_GUEST_IDTR_LIMIT, x->idt.limit);
 	}
-	if (dirty & HVX_REG_CRS) {
+	if (hvx_shadow_enabled()) {
+		/* The root may change at any entry, not only with the CRs. */
+		vmx_shadow_write_crs(vcpu);
+		if (dirty & HVX_REG_CRS)
+			vmx->cr2 = x->cr2;
+	} else if (dirty & HVX_REG_CRS) {
 		vmcs_writel(VMCS_GUEST_CR0, x->cr0 | vmx_config.cr0_fixed1_set);
 		vmcs_writel(VMCS_CR0_READ_SHADOW, x->cr0);
 		vmcs_writel(VMCS_GUEST_CR4, x->cr4 | vmx_config.cr4_fixed1_set);
@@ -525,7 +556,8 @@ void vmx_init_vmcs(struct hvx_vcpu *vcpu)
 	}
 	if (vmx_config.pin & PIN_PREEMPTION_TIMER)
 		vmcs_write32(VMCS_PREEMPTION_TIMER_VALUE, vmx_config.preemption_timer);
-	vmcs_write64(VMCS_EPT_POINTER, vmx->eptp);
+	if (!hvx_shadow_enabled())
+		vmcs_write64(VMCS_EPT_POINTER, vmx->eptp);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);	/* no shadow VMCS */
 	vmcs_writel(VMCS_CR0_GUEST_HOST_MASK, vmx_config.cr0_host_owned);
 	vmcs_writel(VMCS_CR4_GUEST_HOST_MASK, vmx_config.cr4_host_owned);
@@ -546,6 +578,8 @@ void vmx_init_vmcs(struct hvx_vcpu *vcpu)
 	vmcs_writel(VMCS_GUEST_PENDING_DBG, 0);
 	vmcs_write64(VMCS_GUEST_IA32_DEBUGCTL, 0);
 	vmx->pdptrs_valid = false;
+	if (hvx_shadow_enabled())
+		vmx_shadow_init_vmcs(vmx);
 	vcpu->x86.avail = 0;
 	hvx_x86_reset(vcpu);
 }
