@@ -74,12 +74,18 @@ bench)
 		"$HVX_SELFTESTS_DIR/virtio_bench"
 	fi
 	# Nested vs shadow paging in the same run: hvx.ko again with
-	# paging=shadow, where it runs with nested paging now (VMX refuses it).
+	# paging=shadow where it runs with nested paging now, guest_bench and
+	# the nested Linux boot again.
 	if [ "${hvx_ref:-}" != kvm ] && ! "$HVX_BIN" info | grep -q 'paging: *shadow'; then
 		echo "# bench: again with paging=shadow"
-		rmmod hvx && insmod "$HVX_KO" paging=shadow &&
-			"$HVX_SELFTESTS_DIR/guest_bench" ||
+		if rmmod hvx && insmod "$HVX_KO" paging=shadow; then
+			"$HVX_SELFTESTS_DIR/guest_bench"
+			[ ! -f "$HVX_VMM_DIR/vmlinuz" ] ||
+				"$HVX_SELFTESTS_DIR/vmm_boot_test" 2>&1 |
+				sed -n 's/^# boot: \([0-9.]*\) s.*/bench: linux boot under shadow paging, hvx run to shell prompt  \1 s/p'
+		else
 			echo "# bench: no shadow paging here (see the kernel log)"
+		fi
 	fi
 	;;
 nohv)
