@@ -97,7 +97,7 @@ for stage in "${stages[@]}"; do
 		else
 			echo "SKIP emulate: arch-x86/emulate/tests not present" >"$results/$stage.results"
 		fi ;;
-	svm-*|vmx-*|nohv-*|shadow-*)
+	svm-*|vmx-*|nohv-*|shadow-*|vmxshadow-*)
 		run_testbed "$stage" ;;
 	*)
 		echo "FAIL $stage: unknown stage" >"$results/$stage.results" ;;
