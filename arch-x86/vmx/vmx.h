@@ -129,9 +129,10 @@ void vmx_inject_event(struct hvx_vcpu *vcpu, const struct hvx_event *ev);
 void vmx_set_event_windows(struct hvx_vcpu *vcpu, bool irq, bool nmi);
 void vmx_vcpu_reset(struct hvx_vcpu *vcpu);
 
-/* vmx_vcpu.c: a guest segment register's VMCS fields. */
-enum vmx_seg_part { VMX_SEG_SEL, VMX_SEG_BASE, VMX_SEG_LIMIT, VMX_SEG_AR };
-enum vmcs_field vmx_seg_field(int seg, enum vmx_seg_part part);
+/* vmx_vcpu.c: one guest segment register <-> its VMCS fields; EFER. */
+void vmx_seg_from_vmcs(int seg, struct kvm_segment *s);
+void vmx_seg_to_vmcs(int seg, const struct kvm_segment *s);
+void vmx_write_efer(struct vmx_vcpu *vmx, u64 efer);
 
 /* vmx_shadow.c */
 void vmx_shadow_init_vmcs(struct vmx_vcpu *vmx);

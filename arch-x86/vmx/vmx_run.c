@@ -59,12 +59,12 @@ static void vmx_flush_tlb(struct vmx_vcpu *vmx)
 	u64 cap = vmx_config.ept_vpid_cap;
 
 	/* Without EPT (shadow paging) linear mappings are all there is. */
-	if (hvx_shadow_enabled())
-		;
-	else if (cap & EPT_CAP_INVEPT_SINGLE)
-		vmx_invept(INVEPT_SINGLE_CONTEXT, vmx->eptp);
-	else
-		vmx_invept(INVEPT_ALL_CONTEXT, 0);
+	if (!hvx_shadow_enabled()) {
+		if (cap & EPT_CAP_INVEPT_SINGLE)
+			vmx_invept(INVEPT_SINGLE_CONTEXT, vmx->eptp);
+		else
+			vmx_invept(INVEPT_ALL_CONTEXT, 0);
+	}
 	if (vmx->vpid) {
 		if (cap & VPID_CAP_INVVPID_SINGLE)
 			vmx_invvpid(INVVPID_SINGLE_CONTEXT, vmx->vpid);

@@ -66,12 +66,7 @@ void vmx_shadow_write_crs(struct hvx_vcpu *vcpu)
 	vmcs_writel(VMCS_GUEST_CR4, hw->cr4 | vmx_config.cr4_fixed1_set);
 	vmcs_writel(VMCS_CR4_READ_SHADOW, x->cr4);
 	vmcs_writel(VMCS_GUEST_CR3, hw->cr3);
-	vmcs_write64(VMCS_GUEST_IA32_EFER, hw->efer);
-	if (hw->efer & EFER_LMA)
-		vmx->entry |= ENTRY_IA32E_MODE_GUEST;
-	else
-		vmx->entry &= ~ENTRY_IA32E_MODE_GUEST;
-	vmcs_write32(VMCS_ENTRY_CONTROLS, vmx->entry);
+	vmx_write_efer(vmx, hw->efer);
 }
 
 /*

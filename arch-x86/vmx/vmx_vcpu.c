@@ -286,18 +286,6 @@ static const struct vmx_seg_fields vmx_segs[HVX_X86_NR_SEGS] = {
 #define SEG_TYPE_TSS_AVAIL	9
 #define SEG_TYPE_TSS_BUSY	11
 
-enum vmcs_field vmx_seg_field(int seg, enum vmx_seg_part part)
-{
-	const struct vmx_seg_fields *f = &vmx_segs[seg];
-
-	switch (part) {
-	case VMX_SEG_SEL:	return f->sel;
-	case VMX_SEG_BASE:	return f->base;
-	case VMX_SEG_LIMIT:	return f->limit;
-	default:		return f->ar;
-	}
-}
-
 static u32 vmx_seg_ar(int seg, const struct kvm_segment *s)
 {
 	u32 type = s->type;
@@ -318,7 +306,7 @@ static u32 vmx_seg_ar(int seg, const struct kvm_segment *s)
 	       (s->db ? VMX_AR_DB : 0) | (s->g ? VMX_AR_G : 0);
 }
 
-static void vmx_seg_from_vmcs(int seg, struct kvm_segment *s)
+void vmx_seg_from_vmcs(int seg, struct kvm_segment *s)
 {
 	const struct vmx_seg_fields *f = &vmx_segs[seg];
 	u32 ar = __vmcs_read(f->ar);
@@ -339,7 +327,7 @@ static void vmx_seg_from_vmcs(int seg, struct kvm_segment *s)
 	s->present = !s->unusable;
 }
 
-static void vmx_seg_to_vmcs(int seg, const struct kvm_segment *s)
+void vmx_seg_to_vmcs(int seg, const struct kvm_segment *s)
 {
 	const struct vmx_seg_fields *f = &vmx_segs[seg];
 
@@ -438,6 +426,18 @@ void vmx_prepare_flush(struct hvx_vcpu *vcpu)
 	vmx->pdptrs_valid = true;
 }
 
+/* The EFER the CPU runs the guest with, and the IA-32e entry control with it. */
+void vmx_write_efer(struct vmx_vcpu *vmx, u64 efer)
+{
+	vmcs_write64(VMCS_GUEST_IA32_EFER, efer);
+	/* VM exits keep this control equal to EFER.LMA; so do we. */
+	if (efer & EFER_LMA)
+		vmx->entry |= ENTRY_IA32E_MODE_GUEST;
+	else
+		vmx->entry &= ~ENTRY_IA32E_MODE_GUEST;
+	vmcs_write32(VMCS_ENTRY_CONTROLS, vmx->entry);
+}
+
 /* Write the classes the generic code changed back. VMCS current, preemption off. */
 void vmx_flush_regs(struct hvx_vcpu *vcpu)
 {
@@ -472,13 +472,7 @@ void vmx_flush_regs(struct hvx_vcpu *vcpu)
 		vmcs_writel(VMCS_CR4_READ_SHADOW, x->cr4);
 		vmcs_writel(VMCS_GUEST_CR3, x->cr3);
 		vmx->cr2 = x->cr2;
-		vmcs_write64(VMCS_GUEST_IA32_EFER, x->efer);
-		/* VM exits keep this control equal to EFER.LMA; so do we. */
-		if (x->efer & EFER_LMA)
-			vmx->entry |= ENTRY_IA32E_MODE_GUEST;
-		else
-			vmx->entry &= ~ENTRY_IA32E_MODE_GUEST;
-		vmcs_write32(VMCS_ENTRY_CONTROLS, vmx->entry);
+		vmx_write_efer(vmx, x->efer);
 		if (vmx_pae_paging(x) && vmx->pdptrs_valid) {
 			vmcs_write64(VMCS_GUEST_PDPTR0, vmx->pdptrs[0]);
 			vmcs_write64(VMCS_GUEST_PDPTR1, vmx->pdptrs[1]);

@@ -47,8 +47,8 @@
 #define VM86_TSS_IOMAP		(VM86_TSS_REDIR + 32)
 /* The I/O bitmap (64 Ki ports) and the all-ones byte the CPU reads past it. */
 #define VM86_TSS_LIMIT		(VM86_TSS_IOMAP + 65536 / 8)
-#define VM86_SEG_AR		0xf3	/* present, DPL 3, read/write data, accessed */
-#define VM86_TR_AR		0x8b	/* present, busy 32-bit TSS */
+#define SEG_TYPE_DATA_RW	3
+#define SEG_TYPE_TSS_BUSY	11
 #define VMX_VECTOR_GP		13
 #define VMX_VECTOR_PF		14
 
@@ -128,19 +128,25 @@ void vmx_vm86_write_segs(struct hvx_vcpu *vcpu)
 	struct hvx_x86 *x = &vcpu->x86;
 	int i;
 
+	const struct kvm_segment tr = {
+		.base = VM86_TSS_LA, .limit = VM86_TSS_LIMIT,
+		.type = SEG_TYPE_TSS_BUSY, .present = 1,
+	};
+	const struct kvm_segment ldtr = { .unusable = 1 };
+
 	memcpy(vmx->vm86_segs, x->seg, sizeof(vmx->vm86_segs));
 	for (i = HVX_X86_ES; i <= HVX_X86_GS; i++) {
-		vmcs_write16(vmx_seg_field(i, VMX_SEG_SEL), x->seg[i].selector);
-		vmcs_writel(vmx_seg_field(i, VMX_SEG_BASE), (u32)x->seg[i].selector << 4);
-		vmcs_write32(vmx_seg_field(i, VMX_SEG_LIMIT), 0xffff);
-		vmcs_write32(vmx_seg_field(i, VMX_SEG_AR), VM86_SEG_AR);
+		/* What vm86 requires: base = selector << 4, 64 KiB, DPL 3 data. */
+		const struct kvm_segment s = {
+			.selector = x->seg[i].selector,
+			.base = (u32)x->seg[i].selector << 4, .limit = 0xffff,
+			.type = SEG_TYPE_DATA_RW, .s = 1, .dpl = 3, .present = 1,
+		};
+
+		vmx_seg_to_vmcs(i, &s);
 	}
-	vmcs_write16(VMCS_GUEST_TR_SELECTOR, 0);
-	vmcs_writel(VMCS_GUEST_TR_BASE, VM86_TSS_LA);
-	vmcs_write32(VMCS_GUEST_TR_LIMIT, VM86_TSS_LIMIT);
-	vmcs_write32(VMCS_GUEST_TR_AR, VM86_TR_AR);
-	vmcs_write16(VMCS_GUEST_LDTR_SELECTOR, 0);
-	vmcs_write32(VMCS_GUEST_LDTR_AR, VMX_AR_UNUSABLE);
+	vmx_seg_to_vmcs(HVX_X86_TR, &tr);
+	vmx_seg_to_vmcs(HVX_X86_LDTR, &ldtr);
 }
 
 /* What vm86 did to the segments, onto the guest's real-mode view. */
@@ -152,12 +158,13 @@ void vmx_vm86_read_segs(struct hvx_vcpu *vcpu)
 
 	memcpy(x->seg, vmx->vm86_segs, sizeof(x->seg));
 	for (i = HVX_X86_ES; i <= HVX_X86_GS; i++) {
-		u16 sel = vmcs_read16(vmx_seg_field(i, VMX_SEG_SEL));
+		struct kvm_segment s;
 
+		vmx_seg_from_vmcs(i, &s);
 		/* A real-mode load changes selector and base, nothing else. */
-		if (sel != x->seg[i].selector) {
-			x->seg[i].selector = sel;
-			x->seg[i].base = (u32)sel << 4;
+		if (s.selector != x->seg[i].selector) {
+			x->seg[i].selector = s.selector;
+			x->seg[i].base = s.base;
 		}
 	}
 	x->cpl = 0;
