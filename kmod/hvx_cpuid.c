@@ -32,7 +32,6 @@
 #define L1_ECX_X2APIC	BIT(21)
 #define L1_ECX_TSC_DEADLINE BIT(24)
 #define L1_ECX_PCID	BIT(17)
-#define L7_EBX_INVPCID	BIT(10)
 #define L1_ECX_HYPERVISOR BIT(31)
 #define L1_EBX_KEEP	0x0000ff00u	/* CLFLUSH line size only */
 /* Leaf 7.0 */
@@ -120,8 +119,9 @@ static int hvx_build_supported_cpuid(struct kvm_cpuid_entry2 *out, u32 max)
 			/* x2APIC is the in-kernel LAPIC's, as in KVM (TSC deadline: a cap). */
 			e->ecx = (e->ecx & L1_ECX_KEEP) | L1_ECX_HYPERVISOR | L1_ECX_X2APIC;
 			e->edx &= L1_EDX_KEEP;
-			if (hvx_shadow_enabled())	/* see hvx_x86_cr4_valid() */
-				e->ecx &= ~L1_ECX_PCID;
+			/* Shadow paging gives PCIDs without the CPU's (hvx_x86.c). */
+			if (hvx_shadow_enabled())
+				e->ecx |= L1_ECX_PCID;
 			break;
 		case 2:
 			ADD(2, 0, false);
@@ -137,10 +137,8 @@ static int hvx_build_supported_cpuid(struct kvm_cpuid_entry2 *out, u32 max)
 		case 7:
 			ADD(7, 0, true);
 			e->eax = 0;
+			/* INVPCID: the CPU's; under shadow paging it exits (hvx_cr.c). */
 			e->ebx &= L7_EBX_KEEP;
-			/* INVPCID would not exit: the shadow would miss it. */
-			if (hvx_shadow_enabled())
-				e->ebx &= ~L7_EBX_INVPCID;
 			e->ecx &= L7_ECX_KEEP;
 			e->edx &= L7_EDX_KEEP;
 			break;

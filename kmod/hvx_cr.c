@@ -51,6 +51,8 @@ static bool hvx_set_cr0(struct hvx_vcpu *vcpu, u64 val)
 		x->efer |= EFER_LMA;
 	}
 	if ((old & X86_CR0_PG) && !(val & X86_CR0_PG)) {
+		if (x->cr4 & X86_CR4_PCIDE)
+			return false;
 		if (hvx_long_mode64(vcpu))	/* only from compatibility mode */
 			return false;
 		x->efer &= ~EFER_LMA;
@@ -60,11 +62,19 @@ static bool hvx_set_cr0(struct hvx_vcpu *vcpu, u64 val)
 	return true;
 }
 
-static bool hvx_set_cr3(struct hvx_vcpu *vcpu, u64 val)
+/*
+ * MOV to CR3 (of the operand size already applied). With CR4.PCIDE, bit 63
+ * asks the CPU to keep the new PCID's TLB entries; it is not stored. hvx
+ * flushes anyway: shadow roots are in sync with the guest's tables, so
+ * only the CPU's own TLB is flushed, which keeping nothing is allowed to.
+ */
+bool hvx_set_cr3(struct hvx_vcpu *vcpu, u64 val)
 {
 	struct hvx_x86 *x = &vcpu->x86;
 
 	if (x->efer & EFER_LMA) {
+		if (x->cr4 & X86_CR4_PCIDE)
+			val &= ~BIT_ULL(63);
 		if (val >> boot_cpu_data.x86_phys_bits)
 			return false;
 	} else {
@@ -72,7 +82,6 @@ static bool hvx_set_cr3(struct hvx_vcpu *vcpu, u64 val)
 	}
 	x->cr3 = val;
 	hvx_x86_put(vcpu, HVX_REG_CRS);
-	/* MOV to CR3 flushes the guest's TLB: the shadow with it. */
 	hvx_shadow_flush(vcpu);
 	return true;
 }
@@ -206,4 +215,13 @@ int hvx_handle_invlpg(struct hvx_vcpu *vcpu)
 	}
 	hvx_shadow_invlpg(vcpu, hvx_insn_linear(vcpu, &insn));
 	return hvx_cr_retire(vcpu, &insn);
+}
+
+/*
+ * INVPCID (exits with INVLPG under shadow paging): the emulator checks it
+ * and reads the descriptor, emu_invpcid() (hvx_emul.c) flushes.
+ */
+int hvx_handle_invpcid(struct hvx_vcpu *vcpu)
+{
+	return hvx_emulate(vcpu, 0);
 }

@@ -305,6 +305,18 @@ static u64 emu_read_tsc(struct hvx_emu_ctxt *ctxt)
 	return rdtsc() + to_vcpu(ctxt)->vm->tsc_offset;
 }
 
+/*
+ * INVPCID, any type: under shadow paging the roots are in sync with the
+ * guest's tables and the CPU's TLB holds only the current root's
+ * translations, so flushing this vCPU's TLB covers every type (a TLB may
+ * always drop more than asked).
+ */
+static int emu_invpcid(struct hvx_emu_ctxt *ctxt, unsigned int type, u64 pcid, u64 la)
+{
+	set_bit(HVX_REQ_TLB_FLUSH, &to_vcpu(ctxt)->requests);
+	return HVX_EMU_OK;
+}
+
 /* HLT and VMMCALL reach the emulator only inside other exits: not emulated. */
 static int emu_unhandleable(struct hvx_emu_ctxt *ctxt)
 {
@@ -329,6 +341,7 @@ static const struct hvx_emu_ops hvx_emu_ops = {
 	.read_tsc = emu_read_tsc,
 	.halt = emu_unhandleable,
 	.hypercall = emu_unhandleable,
+	.invpcid = emu_invpcid,
 };
 
 static void hvx_emu_init(struct hvx_vcpu *vcpu, struct hvx_emu_ctxt *ctxt)

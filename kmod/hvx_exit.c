@@ -362,9 +362,9 @@ int hvx_handle_mov_to_cr4(struct hvx_vcpu *vcpu, int gpr)
 	}
 	hvx_x86_get(vcpu, HVX_REG_CRS);
 	val = x->gprs[gpr];
-	if (!hvx_x86_cr4_valid(val) ||
-	    ((x->efer & EFER_LMA) && !(val & X86_CR4_PAE)) ||
-	    ((val & X86_CR4_PCIDE) && !(x->efer & EFER_LMA))) {
+	if (hvx_x86_cpu_mode(vcpu) != HVX_MODE_LONG64)
+		val = (u32)val;	/* the upper half of a GPR is not the operand */
+	if (!hvx_x86_cr4_write_ok(x, val)) {
 		hvx_inject_gp(vcpu, 0);
 		return 1;
 	}

@@ -12,6 +12,7 @@
 #include <linux/uaccess.h>
 #include "hvx_core.h"
 #include "hvx_exit.h"
+#include "shadow.h"
 
 const struct hvx_arch_ops *hvx_arch;
 struct hvx_caps hvx_caps;
@@ -157,15 +158,23 @@ static int __init hvx_init(void)
 	r = hvx_virt_init();
 	if (r)
 		goto err_unsetup;
+	if (hvx_shadow_enabled()) {
+		r = hvx_shadow_init();
+		if (r)
+			goto err_virt;
+	}
 	r = misc_register(&hvx_dev);
 	if (r) {
 		pr_err("cannot register /dev/hvx: %d\n", r);
-		goto err_virt;
+		goto err_shadow;
 	}
 	pr_info("%s backend, %s paging, features %#llx; /dev/hvx ready\n",
 		hvx_arch->name, hvx_paging_name(hvx_caps.paging), hvx_caps.features);
 	return 0;
 
+err_shadow:
+	if (hvx_shadow_enabled())
+		hvx_shadow_exit();
 err_virt:
 	hvx_virt_exit();
 err_unsetup:
@@ -176,6 +185,8 @@ err_unsetup:
 static void __exit hvx_exit(void)
 {
 	misc_deregister(&hvx_dev);
+	if (hvx_shadow_enabled())
+		hvx_shadow_exit();
 	hvx_virt_exit();
 	hvx_arch->hardware_unsetup();
 }

@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "hvx_core.h"
+#include "shadow.h"
 #include "tdp.h"
 #include "irqchip/irqchip.h"
 
@@ -70,6 +71,8 @@ static long hvx_vm_get_stats(struct hvx_vm *vm, void __user *argp)
 	out.mapped_4k = s.mapped_4k;
 	out.mapped_2m = s.mapped_2m;
 	out.table_pages = s.table_pages;
+	if (hvx_shadow_enabled())
+		hvx_shadow_vm_stats(vm, &out.shadow_pages, &out.shadow_roots);
 	return copy_to_user(argp, &out, sizeof(out)) ? -EFAULT : 0;
 }
 

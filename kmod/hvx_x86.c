@@ -122,8 +122,12 @@ static u64 hvx_cr4_allowed(void)
 		allowed |= X86_CR4_UMIP;
 	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
 		allowed |= X86_CR4_FSGSBASE;
-	/* Shadow paging keeps no per-PCID translations: PCID is hidden. */
-	if (boot_cpu_has(X86_FEATURE_PCID) && !hvx_shadow_enabled())
+	/*
+	 * Under shadow paging PCIDs are the guest's alone: the CPU runs on
+	 * shadow roots with its own CR4.PCIDE clear (shadow.c), so the
+	 * guest may have them whatever the CPU offers.
+	 */
+	if (boot_cpu_has(X86_FEATURE_PCID) || hvx_shadow_enabled())
 		allowed |= X86_CR4_PCIDE;
 	if (boot_cpu_has(X86_FEATURE_XSAVE))
 		allowed |= X86_CR4_OSXSAVE;
@@ -137,6 +141,21 @@ static u64 hvx_cr4_allowed(void)
 bool hvx_x86_cr4_valid(u64 cr4)
 {
 	return !(cr4 & ~hvx_cr4_allowed());
+}
+
+/* MOV to CR4 of @val from the guest's current state: false for #GP(0). */
+bool hvx_x86_cr4_write_ok(const struct hvx_x86 *x, u64 val)
+{
+	if (!hvx_x86_cr4_valid(val))
+		return false;
+	if ((x->efer & EFER_LMA) && !(val & X86_CR4_PAE))
+		return false;
+	if ((val & X86_CR4_PCIDE) && !(x->efer & EFER_LMA))
+		return false;
+	/* PCIDE may be set only while the current PCID (CR3[11:0]) is 0. */
+	if ((val & X86_CR4_PCIDE) && !(x->cr4 & X86_CR4_PCIDE) && (x->cr3 & 0xfff))
+		return false;
+	return true;
 }
 
 static int hvx_state_bad(struct hvx_vcpu *vcpu, const char *field, const char *rule)

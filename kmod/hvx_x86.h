@@ -169,6 +169,7 @@ int hvx_x86_cpu_mode(struct hvx_vcpu *vcpu);
 int hvx_x86_check_state(struct hvx_vcpu *vcpu);
 bool hvx_x86_efer_valid(u64 efer);
 bool hvx_x86_cr4_valid(u64 cr4);
+bool hvx_x86_cr4_write_ok(const struct hvx_x86 *x, u64 val);
 /* hvx_event.c: raise an exception for the instruction at RIP (#DF rules applied). */
 void hvx_queue_exception(struct hvx_vcpu *vcpu, u8 vector, bool has_error,
 			 u32 error_code);

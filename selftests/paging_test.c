@@ -540,6 +540,136 @@ static void guest_pf_error_codes(uint64_t pool, uint64_t rsvd_arg)
 	GUEST_DONE();
 }
 
+/* --- PCIDs ----------------------------------------------------------------- */
+
+#define CR4_PCIDE	(1ULL << 17)
+#define CR3_NOFLUSH	(1ULL << 63)
+
+struct invpcid_desc {
+	uint64_t pcid, la;
+};
+
+static uint8_t write_cr3_safe(uint64_t v)
+{
+	return guest_asm_safe("mov %0, %%cr3", : : "r"(v) : "memory");
+}
+
+static uint8_t set_cr4_safe(uint64_t v)
+{
+	return guest_asm_safe("mov %0, %%cr4", : : "r"(v) : "memory");
+}
+
+static uint8_t invpcid_safe(uint64_t type, uint64_t pcid, uint64_t la)
+{
+	struct invpcid_desc d = { pcid, la };
+
+	return guest_asm_safe("invpcid %1, %0", : : "r"(type), "m"(d) : "memory");
+}
+
+/*
+ * CR4.PCIDE and PCIDs in CR3 (SDM vol. 3 4.10.1, vol. 2 MOV to CR3/CR4,
+ * INVPCID): PCIDE set only with PCID 0 loaded; CR3 reads back the PCID
+ * but not bit 63 (no flush); a CR3 load without bit 63, INVLPG and every
+ * INVPCID type show a remapped page; INVPCID's #GP cases. @arg: 1 if the
+ * vCPU has INVPCID. What a no-flush load may keep is not checked: a TLB
+ * may always drop more.
+ */
+static void guest_pcid(uint64_t pool, uint64_t has_invpcid)
+{
+	uint64_t orig = get_cr3(), cr4 = get_cr4(), a, b;
+	volatile uint64_t *pte_a;
+	uint64_t tag = 0xa00;
+	int type;
+
+	pool_next = pool;
+	a = new_space();
+	b = new_space();
+	pte_a = entry(a, TEST_VA, 1);
+	*pte_a = data_page(tag) | PTE_P | PTE_RW;
+	*entry(b, TEST_VA, 1) = data_page(0xb00) | PTE_P | PTE_RW;
+
+	write_cr3(a | 0x8);	/* PWT: CR3[11:0] is not 0 */
+	GUEST_ASSERT_EQ(set_cr4_safe(cr4 | CR4_PCIDE), GP_VECTOR);
+	GUEST_ASSERT_EQ(get_cr4() & CR4_PCIDE, 0);
+	write_cr3(a);
+	set_cr4(cr4 | CR4_PCIDE);
+	GUEST_ASSERT_EQ(get_cr4() & CR4_PCIDE, CR4_PCIDE);
+
+	write_cr3(a | 1);
+	GUEST_ASSERT_EQ(get_cr3(), a | 1);
+	GUEST_ASSERT_EQ(peek(TEST_VA), tag);
+	write_cr3(b | 2 | CR3_NOFLUSH);
+	GUEST_ASSERT_EQ(get_cr3(), b | 2);
+	GUEST_ASSERT_EQ(peek(TEST_VA), 0xb00);
+
+	/* a remapped while b runs: a load of PCID 1 without bit 63 shows it. */
+	*pte_a = data_page(++tag) | PTE_P | PTE_RW;
+	write_cr3(a | 1);
+	GUEST_ASSERT_EQ(peek(TEST_VA), tag);
+	/* Under the live mapping: INVLPG for the current PCID. */
+	*pte_a = data_page(++tag) | PTE_P | PTE_RW;
+	invlpg(TEST_VA);
+	GUEST_ASSERT_EQ(peek(TEST_VA), tag);
+
+	if (has_invpcid) {
+		/* Each type, under the live mapping. */
+		for (type = 0; type < 4; type++) {
+			*pte_a = data_page(++tag) | PTE_P | PTE_RW;
+			GUEST_ASSERT_EQ(invpcid_safe(type, 1, TEST_VA), GUEST_NO_EXCEPTION);
+			GUEST_ASSERT_V(peek(TEST_VA) == tag, type, peek(TEST_VA), tag, 0);
+		}
+		/* PCID 1 flushed while PCID 2 runs, then loaded with bit 63. */
+		write_cr3(b | 2);
+		*pte_a = data_page(++tag) | PTE_P | PTE_RW;
+		GUEST_ASSERT_EQ(invpcid_safe(1, 1, 0), GUEST_NO_EXCEPTION);
+		write_cr3(a | 1 | CR3_NOFLUSH);
+		GUEST_ASSERT_EQ(peek(TEST_VA), tag);
+		/* Type above 3, descriptor bits 63:12, non-canonical address. */
+		GUEST_ASSERT_EQ(invpcid_safe(4, 1, 0), GP_VECTOR);
+		GUEST_ASSERT_EQ(invpcid_safe(1, 0x1000, 0), GP_VECTOR);
+		GUEST_ASSERT_EQ(invpcid_safe(0, 1, 0x0000800000000000ULL), GP_VECTOR);
+	}
+
+	/* PCIDE off again (allowed with any PCID); then bit 63 is reserved. */
+	set_cr4(cr4);
+	GUEST_ASSERT_EQ(get_cr3(), a | 1);
+	write_cr3(a);
+	GUEST_ASSERT_EQ(write_cr3_safe(a | CR3_NOFLUSH), GP_VECTOR);
+	if (has_invpcid) {
+		/* Without PCIDE, types 0 and 1 take PCID 0 only. */
+		GUEST_ASSERT_EQ(invpcid_safe(1, 1, 0), GP_VECTOR);
+		GUEST_ASSERT_EQ(invpcid_safe(3, 1, 0), GUEST_NO_EXCEPTION);
+	}
+	write_cr3(orig);
+	GUEST_DONE();
+}
+
+/* --- shadow tables given back under host memory pressure ------------------- */
+
+#define SHRINK_SPACES	12
+
+/* SHRINK_SPACES address spaces, each visited; twice, the host reclaiming between. */
+static void guest_shrink(uint64_t pool)
+{
+	uint64_t orig = get_cr3(), space[SHRINK_SPACES];
+	int s, pass;
+
+	pool_next = pool;
+	for (s = 0; s < SHRINK_SPACES; s++) {
+		space[s] = new_space();
+		*entry(space[s], TEST_VA, 1) = data_page(0x5100 + s) | PTE_P | PTE_RW;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		for (s = 0; s < SHRINK_SPACES; s++) {
+			write_cr3(space[s]);
+			GUEST_ASSERT_EQ(peek(TEST_VA), 0x5100 + s);
+		}
+		write_cr3(orig);
+		GUEST_SYNC(pass);
+	}
+	GUEST_DONE();
+}
+
 /* --- host side -------------------------------------------------------------- */
 
 static void run_guest(void (*fn)(void), uint64_t arg1)
@@ -596,6 +726,82 @@ static int paging_is_shadow(void)
 	return r == 0 && info.paging == HVX_PAGING_SHADOW;
 }
 
+/* EBX (@reg 'b') or ECX bit @bit of CPUID @fn.0 as vCPUs get it (supported_cpuid()). */
+static int vcpu_cpuid_bit(uint32_t fn, char reg, int bit)
+{
+	const struct kvm_cpuid2 *cpuid = supported_cpuid();
+	uint32_t i;
+
+	for (i = 0; i < cpuid->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+		if (e->function == fn && e->index == 0)
+			return ((reg == 'b' ? e->ebx : e->ecx) >> bit) & 1;
+	}
+	return 0;
+}
+
+static void pcid(void)
+{
+	int has_invpcid = vcpu_cpuid_bit(7, 'b', 10);
+	struct vcpu *vcpu;
+	struct vm *vm;
+
+	if (!vcpu_cpuid_bit(1, 'c', 17))
+		SKIP("vCPUs get no PCID (nested paging on a CPU without it)");
+	ktap_print("PCID offered, INVPCID %s", has_invpcid ? "offered" : "not offered");
+	vm = vm_create(VM_MEM);
+	vcpu = vm_vcpu_add(vm, 0, (void (*)(void))guest_pcid);
+	vcpu_set_arg(vcpu, vm->free_gpa, has_invpcid);
+	vcpu_run_ucall(vcpu, UCALL_DONE, NULL);
+	vm_destroy(vm);
+}
+
+static void vm_stats(struct vm *vm, struct hvx_vm_stats *st)
+{
+	ASSERT_EQ(ioctl(vm->fd, HVX_GET_VM_STATS, st), 0);
+}
+
+/* Drop clean caches and ask every shrinker to free what it can. */
+static void drop_slab(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+
+	ASSERT_TRUE(fd >= 0, "open /proc/sys/vm/drop_caches");
+	ASSERT_EQ(write(fd, "2", 1), 1);
+	close(fd);
+}
+
+static void shadow_shrinker(void)
+{
+	struct hvx_vm_stats before, after, again;
+	struct vm *vm;
+	struct vcpu *vcpu;
+
+	if (!paging_is_shadow())
+		SKIP("nested paging: no shadow tables to reclaim");
+	vm = vm_create(VM_MEM);
+	vcpu = vm_vcpu_add(vm, 0, (void (*)(void))guest_shrink);
+	vcpu_set_arg(vcpu, vm->free_gpa, 0);
+	vcpu_run_ucall(vcpu, UCALL_SYNC, NULL);
+	vm_stats(vm, &before);
+	drop_slab();
+	vm_stats(vm, &after);
+	ktap_print("shadow tables: %llu pages in %llu roots; after drop_caches %llu in %llu",
+		   (unsigned long long)before.shadow_pages, (unsigned long long)before.shadow_roots,
+		   (unsigned long long)after.shadow_pages, (unsigned long long)after.shadow_roots);
+	ASSERT_TRUE(before.shadow_roots > SHRINK_SPACES, "a root per space and the first");
+	/* Only the root the vCPU runs on stays. */
+	ASSERT_EQ(after.shadow_roots, 1);
+	ASSERT_TRUE(after.shadow_pages < before.shadow_pages, "pages freed");
+	/* The guest sees every space as before; the roots come back. */
+	vcpu_run_ucall(vcpu, UCALL_SYNC, NULL);
+	vm_stats(vm, &again);
+	ASSERT_TRUE(again.shadow_roots > SHRINK_SPACES, "roots rebuilt");
+	vcpu_run_ucall(vcpu, UCALL_DONE, NULL);
+	vm_destroy(vm);
+}
+
 static void pf_error_codes(void)
 {
 	struct vm *vm = vm_create(VM_MEM);
@@ -627,6 +833,8 @@ static const struct ktest tests[] = {
 	KTEST(pt_page_mapped_as_data),
 	KTEST(accessed_dirty_bits),
 	KTEST(pf_error_codes),
+	KTEST(pcid),
+	KTEST(shadow_shrinker),
 };
 
 int main(void)

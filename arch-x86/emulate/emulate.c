@@ -4,7 +4,7 @@
  * through struct hvx_emu_ops, flag arithmetic, and execution of the
  * non-string instructions MMIO and intercepts need (MOV forms, MOVZX/
  * MOVSX, ALU ops, INC/DEC/NEG/NOT, XCHG, CMPXCHG, BT*, PUSH/POP, CPUID,
- * RDMSR/WRMSR, HLT, VMCALL/VMMCALL, XSETBV, RDTSC/RDTSCP).
+ * RDMSR/WRMSR, HLT, VMCALL/VMMCALL, XSETBV, RDTSC/RDTSCP, INVPCID).
  *
  * Ordering rule that makes HVX_EMU_IO_NEEDED/RETRY/EXCEPTION restartable:
  * every read and every translation happens before the first write, memory
@@ -222,16 +222,27 @@ int emu_mem_prepare(struct hvx_emu_ctxt *ctxt, u8 seg, u64 ea,
 			      &ref->gpa[1], &ctxt->exception);
 }
 
+/* All ref->size bytes of a prepared reference, which may split a page. */
+static int mem_read_bytes(struct hvx_emu_ctxt *ctxt,
+			  const struct mem_ref *ref, void *buf)
+{
+	int r;
+
+	r = ctxt->ops->read_phys(ctxt, ref->gpa[0], buf, ref->first);
+	if (!r && ref->first < ref->size)
+		r = ctxt->ops->read_phys(ctxt, ref->gpa[1],
+					 (u8 *)buf + ref->first,
+					 ref->size - ref->first);
+	return r;
+}
+
 int emu_mem_read(struct hvx_emu_ctxt *ctxt, const struct mem_ref *ref,
 		 u64 *val)
 {
 	u8 buf[8] = { 0 };
 	int r;
 
-	r = ctxt->ops->read_phys(ctxt, ref->gpa[0], buf, ref->first);
-	if (!r && ref->first < ref->size)
-		r = ctxt->ops->read_phys(ctxt, ref->gpa[1], buf + ref->first,
-					 ref->size - ref->first);
+	r = mem_read_bytes(ctxt, ref, buf);
 	*val = 0;
 	memcpy(val, buf, sizeof(buf));	/* x86 is little-endian */
 	return r;
@@ -860,6 +871,47 @@ static int exec_cpuid(struct hvx_emu_ctxt *ctxt)
 	return HVX_EMU_OK;
 }
 
+/*
+ * INVPCID (66 0F 38 82 /r): the type in a register, a 16-byte descriptor in
+ * memory.  Every architectural fault is raised here, so that the op only
+ * has to invalidate.
+ */
+static int exec_invpcid(struct hvx_emu_ctxt *ctxt)
+{
+	const struct hvx_insn *insn = &ctxt->insn;
+	u8 mode = ctxt->cfg.mode;
+	struct mem_ref ref;
+	u64 type, desc[2];
+	int r;
+
+	/* No op: a CPU without INVPCID.  F2/F3 or no 66: undefined opcodes. */
+	if (!ctxt->ops->invpcid || !insn->opsize_prefix || insn->rep ||
+	    !insn->has_mem || mode == HVX_MODE_VM86)
+		return emu_ud(ctxt);
+	if (mode != HVX_MODE_REAL && ctxt->cpl)
+		return emu_gp0(ctxt);
+	/* All 64 bits in 64-bit mode, REX.W or not. */
+	type = emu_reg_read(ctxt, insn->reg, mode == HVX_MODE_LONG64 ? 8 : 4);
+	/* CPL is 0 here, so this is a supervisor read. */
+	r = emu_mem_prepare(ctxt, insn->seg, modrm_ea(ctxt, 0), sizeof(desc),
+			    0, &ref);
+	if (!r)
+		r = mem_read_bytes(ctxt, &ref, desc);
+	if (r)
+		return r;
+	/* Descriptor bits 63:12 are reserved. */
+	if (type > 3 || desc[0] >> 12)
+		return emu_gp0(ctxt);
+	/* The address is checked in every mode, not only in 64-bit mode. */
+	if (type == 0 && !is_canonical(ctxt, desc[1]))
+		return emu_gp0(ctxt);
+	/* Without CR4.PCIDE only PCID 0 exists for the per-context types. */
+	if (type <= 1 && !(ctxt->cr4 & HVX_CR4_PCIDE) && (desc[0] & 0xfff))
+		return emu_gp0(ctxt);
+	return ctxt->ops->invpcid(ctxt, (unsigned int)type, desc[0] & 0xfff,
+				  desc[1]);
+}
+
 /* 0F 01 with mod=3: VMCALL, XSETBV, VMMCALL, RDTSCP. */
 static int exec_0f01(struct hvx_emu_ctxt *ctxt)
 {
@@ -1118,6 +1170,8 @@ int hvx_emu_execute(struct hvx_emu_ctxt *ctxt)
 		r = exec_onebyte(ctxt);
 	else if (insn->map == HVX_MAP_0F)
 		r = exec_twobyte(ctxt);
+	else if (insn->map == HVX_MAP_0F38 && insn->opcode == 0x82)
+		r = exec_invpcid(ctxt);
 	else
 		r = HVX_EMU_UNHANDLEABLE;
 	if (r == HVX_EMU_OK)

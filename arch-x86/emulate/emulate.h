@@ -75,6 +75,7 @@ enum hvx_gpr {
 #define HVX_CR4_PSE	HVX_EMU_BIT(4)
 #define HVX_CR4_PAE	HVX_EMU_BIT(5)
 #define HVX_CR4_LA57	HVX_EMU_BIT(12)
+#define HVX_CR4_PCIDE	HVX_EMU_BIT(17)
 #define HVX_CR4_SMEP	HVX_EMU_BIT(20)
 #define HVX_CR4_SMAP	HVX_EMU_BIT(21)
 #define HVX_CR4_PKE	HVX_EMU_BIT(22)
@@ -286,6 +287,16 @@ struct hvx_emu_ops {
 	/* HLT, VMCALL/VMMCALL: the instruction is retired, the VMM acts. */
 	int (*halt)(struct hvx_emu_ctxt *ctxt);
 	int (*hypercall)(struct hvx_emu_ctxt *ctxt);
+	/*
+	 * INVPCID after all checks passed: invalidate for @type (0 individual
+	 * address, 1 single context, 2 all contexts incl. global, 3 all
+	 * contexts except global), @pcid (descriptor bits 11:0) and @la
+	 * (descriptor bits 127:64, meaningful for type 0). NULL: INVPCID
+	 * raises #UD. HVX_EMU_OK retires the instruction; any other result
+	 * is returned from hvx_emu_execute() as is, with RIP unchanged.
+	 */
+	int (*invpcid)(struct hvx_emu_ctxt *ctxt, unsigned int type, u64 pcid,
+		       u64 la);
 };
 
 struct hvx_emu_ctxt {

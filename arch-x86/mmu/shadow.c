@@ -68,7 +68,9 @@
 #include <linux/hashtable.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/shrinker.h>
 #include <linux/slab.h>
+#include <linux/version.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 #include "hvx_core.h"
@@ -152,13 +154,22 @@ struct rmap_entry {
 };
 
 struct hvx_shadow_vm {
+	struct hvx_vm *vm;
+	struct list_head node;		/* shadow_vms, for the shrinker */
 	DECLARE_HASHTABLE(gpts, 10);
 	DECLARE_HASHTABLE(rmap, 12);
 	unsigned long wp_seq;		/* bumped by every tracked write */
 	/* Counters for shadow_stats (mmu_lock, or the owner's thread: approximate). */
 	unsigned long nr_fills, nr_pt_writes, nr_unshadows, nr_emulated;
-	unsigned long nr_root_switches, nr_roots_built;
+	unsigned long nr_root_switches, nr_roots_built, nr_roots_shrunk;
 };
+
+/*
+ * Every VM with shadow state, for the shrinker. Lock order: shadow_vms_lock,
+ * then the VM's mmu_lock.
+ */
+static LIST_HEAD(shadow_vms);
+static DEFINE_SPINLOCK(shadow_vms_lock);
 
 /* Objects allocated before taking mmu_lock, used under it. */
 #define OBJ_CACHE_SIZE	16
@@ -537,7 +548,11 @@ static void shadow_reclaim(struct hvx_vm *vm, struct hvx_shadow *sh, unsigned lo
 	}
 }
 
-/* The root for this key, from the cache or new (unlocked; may sleep). */
+/*
+ * Make the root for this key current, from the cache or new (unlocked; may
+ * sleep); NULL if there is no memory for a new one. Current under
+ * mmu_lock, as the shrinker frees every other root.
+ */
 static struct shadow_root *root_get(struct hvx_vcpu *vcpu, u64 cr0, u64 cr3,
 				    u64 cr4, u64 efer)
 {
@@ -550,6 +565,7 @@ static struct shadow_root *root_get(struct hvx_vcpu *vcpu, u64 cr0, u64 cr3,
 		if (r->cr0 == cr0 && r->cr3 == cr3 && r->cr4 == cr4 && r->efer == efer) {
 			found = r;
 			list_move(&r->lru, &sh->roots);
+			sh->cur = r;
 			break;
 		}
 	}
@@ -580,6 +596,7 @@ static struct shadow_root *root_get(struct hvx_vcpu *vcpu, u64 cr0, u64 cr3,
 	list_add(&r->lru, &sh->roots);
 	sh->nr_roots++;
 	vm->shadow_pages++;
+	sh->cur = r;
 	spin_unlock(&vm->mmu_lock);
 	return r;
 }
@@ -669,6 +686,9 @@ void hvx_shadow_load(struct hvx_vcpu *vcpu, struct hvx_shadow_hw *hw)
 	hvx_x86_get(vcpu, HVX_REG_CRS);
 	cr0 = x->cr0 & ROLE_CR0;
 	cr3 = x->cr3;	/* also set by KVM_SET_SREGS, not only by MOV to CR3 */
+	/* The PCID tags TLB entries; the tables are the same whatever it is. */
+	if (x->cr4 & X86_CR4_PCIDE)
+		cr3 &= ~0xfffULL;
 	cr4 = x->cr4 & ROLE_CR4;
 	efer = x->efer & ROLE_EFER;
 	if (!(x->cr0 & X86_CR0_PG)) {
@@ -686,9 +706,7 @@ void hvx_shadow_load(struct hvx_vcpu *vcpu, struct hvx_shadow_hw *hw)
 		struct shadow_root *next = root_get(vcpu, cr0, cr3, cr4, efer);
 
 		vcpu->vm->shadow_vm->nr_root_switches++;
-		if (next) {
-			sh->cur = next;
-		} else if (r) {
+		if (!next && r) {
 			/* No memory for a new root: reuse the current one, emptied. */
 			spin_lock(&vcpu->vm->mmu_lock);
 			root_empty(vcpu->vm, r);
@@ -707,7 +725,8 @@ void hvx_shadow_load(struct hvx_vcpu *vcpu, struct hvx_shadow_hw *hw)
 	 * Paging always on and write-protect always honoured (a read-only
 	 * shadow leaf may stand for a host page the guest must not write);
 	 * CR0.WP=0 is emulated in the leaves instead. PAE always (the shadow
-	 * format), PCIDE never (hidden from the guest under shadow paging).
+	 * format), PCIDE never: the guest's PCIDs select nothing in a
+	 * shadow root, and the CPU's TLB is flushed at every switch of root.
 	 * SMEP/SMAP only where the guest pages: the identity shadow is all
 	 * user pages. NX always, so that leaves can be no-execute; LME only
 	 * together with LMA, or the CPU would expect long mode.
@@ -969,6 +988,113 @@ int hvx_shadow_map_private(struct hvx_vcpu *vcpu, u64 la, struct page *page)
 	return 0;
 }
 
+/* --- host memory pressure ---------------------------------------------- */
+
+/*
+ * What the shrinker may take: every root but the ones the vCPUs run on,
+ * in table pages (root included). Those can be freed from any thread: the
+ * CPU walks only a vCPU's current root (a switch of root flushes its TLB
+ * before the next entry), and a vCPU makes a root current under mmu_lock.
+ */
+static unsigned long shadow_shrink_count(struct shrinker *shrinker,
+					 struct shrink_control *sc)
+{
+	struct hvx_shadow_vm *svm;
+	struct shadow_root *r;
+	struct hvx_shadow *sh;
+	unsigned long pages = 0;
+
+	spin_lock(&shadow_vms_lock);
+	list_for_each_entry(svm, &shadow_vms, node) {
+		spin_lock(&svm->vm->mmu_lock);
+		list_for_each_entry(sh, &svm->vm->shadows, node)
+			list_for_each_entry(r, &sh->roots, lru)
+				if (r != sh->cur)
+					pages += r->nr_tables + 1;
+		spin_unlock(&svm->vm->mmu_lock);
+	}
+	spin_unlock(&shadow_vms_lock);
+	return pages;
+}
+
+/* Free least recently used roots, VM by VM, until nr_to_scan pages went. */
+static unsigned long shadow_shrink_scan(struct shrinker *shrinker,
+					struct shrink_control *sc)
+{
+	struct hvx_shadow_vm *svm;
+	struct shadow_root *r;
+	struct hvx_shadow *sh;
+	unsigned long freed = 0;
+
+	spin_lock(&shadow_vms_lock);
+	list_for_each_entry(svm, &shadow_vms, node) {
+		struct hvx_vm *vm = svm->vm;
+
+		spin_lock(&vm->mmu_lock);
+		list_for_each_entry(sh, &vm->shadows, node) {
+			while (freed < sc->nr_to_scan && (r = root_oldest(sh))) {
+				freed += r->nr_tables + 1;
+				root_free(vm, r);
+				svm->nr_roots_shrunk++;
+			}
+		}
+		spin_unlock(&vm->mmu_lock);
+		if (freed >= sc->nr_to_scan)
+			break;
+	}
+	spin_unlock(&shadow_vms_lock);
+	return freed ? freed : SHRINK_STOP;
+}
+
+/* register_shrinker() became shrinker_alloc() + shrinker_register() in 6.7. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+static struct shrinker *shadow_shrinker;
+
+int hvx_shadow_init(void)
+{
+	shadow_shrinker = shrinker_alloc(0, "hvx-shadow");
+	if (!shadow_shrinker)
+		return -ENOMEM;
+	shadow_shrinker->count_objects = shadow_shrink_count;
+	shadow_shrinker->scan_objects = shadow_shrink_scan;
+	shrinker_register(shadow_shrinker);
+	return 0;
+}
+
+void hvx_shadow_exit(void)
+{
+	shrinker_free(shadow_shrinker);
+}
+#else
+static struct shrinker shadow_shrinker = {
+	.count_objects = shadow_shrink_count,
+	.scan_objects = shadow_shrink_scan,
+	.seeks = DEFAULT_SEEKS,
+};
+
+int hvx_shadow_init(void)
+{
+	return register_shrinker(&shadow_shrinker, "hvx-shadow");
+}
+
+void hvx_shadow_exit(void)
+{
+	unregister_shrinker(&shadow_shrinker);
+}
+#endif
+
+void hvx_shadow_vm_stats(struct hvx_vm *vm, u64 *pages, u64 *roots)
+{
+	struct hvx_shadow *sh;
+
+	spin_lock(&vm->mmu_lock);
+	*pages = vm->shadow_pages;
+	*roots = 0;
+	list_for_each_entry(sh, &vm->shadows, node)
+		*roots += sh->nr_roots;
+	spin_unlock(&vm->mmu_lock);
+}
+
 /* --- lifetime --------------------------------------------------------- */
 
 int hvx_shadow_vcpu_init(struct hvx_vcpu *vcpu)
@@ -986,17 +1112,21 @@ int hvx_shadow_vcpu_init(struct hvx_vcpu *vcpu)
 	}
 	hash_init(svm->gpts);
 	hash_init(svm->rmap);
+	svm->vm = vm;
 	sh->vcpu = vcpu;
 	INIT_LIST_HEAD(&sh->roots);
 	vcpu->shadow = sh;
+	spin_lock(&shadow_vms_lock);
 	spin_lock(&vm->mmu_lock);
 	/* The VM's tracking state comes with its first vCPU. */
 	if (!vm->shadow_vm) {
 		vm->shadow_vm = svm;
+		list_add(&svm->node, &shadow_vms);
 		svm = NULL;
 	}
 	list_add(&sh->node, &vm->shadows);
 	spin_unlock(&vm->mmu_lock);
+	spin_unlock(&shadow_vms_lock);
 	kfree(svm);
 	/* hvx_shadow_load() needs a root to run on. */
 	sh->cur = root_get(vcpu, 0, 0, 0, 0);
@@ -1013,6 +1143,7 @@ void hvx_shadow_vcpu_destroy(struct hvx_vcpu *vcpu)
 	struct hvx_vm *vm = vcpu->vm;
 	struct hvx_shadow_vm *svm = NULL;
 
+	spin_lock(&shadow_vms_lock);
 	spin_lock(&vm->mmu_lock);
 	sh->cur = NULL;
 	while (!list_empty(&sh->roots))
@@ -1022,12 +1153,15 @@ void hvx_shadow_vcpu_destroy(struct hvx_vcpu *vcpu)
 	if (list_empty(&vm->shadows)) {
 		svm = vm->shadow_vm;
 		vm->shadow_vm = NULL;
+		list_del(&svm->node);
 	}
 	spin_unlock(&vm->mmu_lock);
+	spin_unlock(&shadow_vms_lock);
 	if (svm && shadow_stats)
-		pr_info("shadow: %lu fills, %lu page-table writes (%lu instructions emulated), %lu tables unshadowed, %lu root switches, %lu roots built\n",
+		pr_info("shadow: %lu fills, %lu page-table writes (%lu instructions emulated), %lu tables unshadowed, %lu root switches, %lu roots built, %lu freed by the shrinker\n",
 			svm->nr_fills, svm->nr_pt_writes, svm->nr_emulated,
-			svm->nr_unshadows, svm->nr_root_switches, svm->nr_roots_built);
+			svm->nr_unshadows, svm->nr_root_switches, svm->nr_roots_built,
+			svm->nr_roots_shrunk);
 	kfree(svm);
 	while (sh->nr_objs)
 		kfree(sh->objs[--sh->nr_objs]);

@@ -29,6 +29,13 @@ struct hvx_shadow_hw {
 	u64 cr0, cr3, cr4, efer;
 };
 
+/* Module load and unload, only when hvx_shadow_enabled(): the shrinker. */
+int hvx_shadow_init(void);
+void hvx_shadow_exit(void);
+
+/* Table pages (roots included) and roots of all of @vm's vCPUs now. */
+void hvx_shadow_vm_stats(struct hvx_vm *vm, u64 *pages, u64 *roots);
+
 /* vCPU lifetime (hvx_vcpu.c), only when hvx_shadow_enabled(). */
 int hvx_shadow_vcpu_init(struct hvx_vcpu *vcpu);
 void hvx_shadow_vcpu_destroy(struct hvx_vcpu *vcpu);
@@ -63,9 +70,12 @@ void hvx_shadow_flush(struct hvx_vcpu *vcpu);
  */
 void hvx_shadow_zap_all(struct hvx_vm *vm);
 
-/* hvx_cr.c: control-register and INVLPG exits under shadow paging. */
+/* hvx_cr.c: control-register, INVLPG and INVPCID exits under shadow paging. */
 int hvx_handle_cr_access(struct hvx_vcpu *vcpu);
 int hvx_handle_invlpg(struct hvx_vcpu *vcpu);
+int hvx_handle_invpcid(struct hvx_vcpu *vcpu);
+/* MOV to CR3 of @val: false for #GP(0). Also VMX's CR3-load exits. */
+bool hvx_set_cr3(struct hvx_vcpu *vcpu, u64 val);
 /* The linear address of a decoded instruction's ModRM memory operand. */
 u64 hvx_insn_linear(struct hvx_vcpu *vcpu, const struct hvx_insn *insn);
 

@@ -432,6 +432,7 @@ static int svm_handle_exit(struct hvx_vcpu *vcpu)
 	case SVM_EXIT_WRITE_CR3:
 		return hvx_handle_cr_access(vcpu);
 	case SVM_EXIT_INVLPG:	return hvx_handle_invlpg(vcpu);
+	case SVM_EXIT_INVPCID:	return hvx_handle_invpcid(vcpu);
 	case SVM_EXIT_WRITE_CR4:
 		if ((hvx_caps.features & HVX_FEATURE_SVM_DECODE_ASSISTS) &&
 		    (c->exit_info_1 & SVM_CR_INFO_VALID))

@@ -201,11 +201,13 @@ void svm_init_vmcb(struct hvx_vcpu *vcpu)
 	if (hvx_shadow_enabled()) {
 		/*
 		 * The CPU runs on shadow tables: the guest's CRs, its #PFs,
-		 * INVLPG and task switches (which load CR3) are ours to handle.
+		 * INVLPG, INVPCID and task switches (which load CR3) are ours
+		 * to handle.
 		 */
 		c->intercept_cr |= SVM_INTERCEPT_CR_SHADOW;
 		c->intercept_exceptions |= BIT(14);
 		c->intercept_misc1 |= SVM_INTERCEPT_INVLPG | SVM_INTERCEPT_TASK_SWITCH;
+		c->intercept_misc3 |= SVM_INTERCEPT_INVPCID;
 	} else {
 		c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 		c->nested_cr3 = hvx_tdp_root_pa(vcpu->vm);

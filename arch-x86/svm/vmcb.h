@@ -51,6 +51,9 @@
 #define SVM_INTERCEPT_MWAIT_COND	BIT(12)
 #define SVM_INTERCEPT_XSETBV		BIT(13)
 
+/* Intercept vector 5 (control offset 0x14), "misc3". */
+#define SVM_INTERCEPT_INVPCID		BIT(2)
+
 /* Exit codes (APM vol. 2, appendix C). */
 #define SVM_EXIT_READ_CR0	0x000
 #define SVM_EXIT_READ_CR3	0x003
@@ -92,6 +95,7 @@
 #define SVM_EXIT_MWAIT		0x08b
 #define SVM_EXIT_MWAIT_COND	0x08c
 #define SVM_EXIT_XSETBV		0x08d
+#define SVM_EXIT_INVPCID	0x0a2
 #define SVM_EXIT_NPF		0x400
 #define SVM_EXIT_INVALID	((u64)-1)	/* VMRUN refused the guest state */
 

@@ -517,11 +517,7 @@ static int vmx_set_cr4(struct hvx_vcpu *vcpu, u64 val)
 {
 	struct hvx_x86 *x = &vcpu->x86;
 
-	if (!hvx_x86_cr4_valid(val))
-		return 1;
-	if ((x->efer & EFER_LMA) && !(val & X86_CR4_PAE))
-		return 1;
-	if ((val & X86_CR4_PCIDE) && !(x->efer & EFER_LMA))
+	if (!hvx_x86_cr4_write_ok(x, val))
 		return 1;
 	set_bit(HVX_REQ_TLB_FLUSH, &vcpu->requests);
 	x->cr4 = val;
@@ -547,9 +543,8 @@ static int vmx_handle_cr(struct hvx_vcpu *vcpu)
 	case CR_QUAL_TYPE_MOV_TO_CR:
 		switch (cr) {
 		case 0: fault = vmx_set_cr0(vcpu, val); break;
-		case 3:	/* only if the CPU forces CR3 exiting; MOV to CR3 flushes */
-			x->cr3 = val;
-			set_bit(HVX_REQ_TLB_FLUSH, &vcpu->requests);
+		case 3:	/* shadow paging, or a CPU that forces CR3 exiting */
+			fault = !hvx_set_cr3(vcpu, val);
 			break;
 		case 4: fault = vmx_set_cr4(vcpu, val); break;
 		case 8:
@@ -720,6 +715,8 @@ static int vmx_handle_exit(struct hvx_vcpu *vcpu)
 			return vmx_shadow_handle_invlpg(vcpu);
 		vmx->flush_tlb = true;
 		return hvx_handle_nop(vcpu);
+	case EXIT_REASON_INVPCID:	/* with INVLPG exiting: shadow paging */
+		return hvx_handle_invpcid(vcpu);
 	case EXIT_REASON_RDPMC:		/* no virtual PMU: host counters stay private */
 		hvx_inject_gp(vcpu, 0);
 		return 1;
@@ -736,7 +733,6 @@ static int vmx_handle_exit(struct hvx_vcpu *vcpu)
 	case EXIT_REASON_INVEPT:
 	case EXIT_REASON_INVVPID:
 	case EXIT_REASON_VMFUNC:
-	case EXIT_REASON_INVPCID:
 	case EXIT_REASON_MONITOR:
 	case EXIT_REASON_MWAIT:
 		return hvx_handle_ud(vcpu);	/* VMX, SMX and MONITOR are hidden */

@@ -113,13 +113,17 @@ struct hvx_state_error {
  * What a VM's nested page tables (EPT/NPT) map right now, on the VM fd:
  * leaves of each size and the table pages behind them. Pages the guest
  * has not touched, or that the VMM's mm took back (munmap, reclaim,
- * MADV_DONTNEED, KSM, THP split), are not mapped.
+ * MADV_DONTNEED, KSM, THP split), are not mapped. Under shadow paging
+ * (where those tables are hvx's guest-physical page cache) also the
+ * shadow page tables of all vCPUs: zero under nested paging.
  */
 struct hvx_vm_stats {
 	__u64 mapped_4k;		/* 4 KiB leaves */
 	__u64 mapped_2m;		/* 2 MiB leaves */
 	__u64 table_pages;		/* page-table pages, root included */
-	__u64 reserved[5];
+	__u64 shadow_pages;		/* shadow table pages, roots included */
+	__u64 shadow_roots;		/* cached shadow roots (address spaces) */
+	__u64 reserved[3];
 };
 
 #define HVX_GET_VM_STATS	_IOR(HVXIO, 0x02, struct hvx_vm_stats)

@@ -3,7 +3,8 @@
  * A small userspace "vCPU" behind struct hvx_emu_ops for the tests, the
  * fuzzer and the benchmark: a register file, guest-physical regions backed
  * by host buffers (RAM or MMIO-like), an optional guest page-table walk
- * through hvx_pagewalk(), and recording port I/O / MSR / hypercall hooks.
+ * through hvx_pagewalk(), and recording port I/O / MSR / hypercall /
+ * INVPCID hooks.
  */
 #ifndef HVX_EMU_TEST_OPS_H
 #define HVX_EMU_TEST_OPS_H
@@ -49,6 +50,9 @@ struct test_vm {
 	u64 last_msr_val;
 	unsigned int halts, hypercalls;
 	u64 xcr0;
+	unsigned int invpcids, invpcid_type;
+	u64 invpcid_pcid, invpcid_la;
+	int invpcid_ret;	/* what the invpcid op returns */
 };
 
 static inline struct test_vm *test_vm_of(struct hvx_emu_ctxt *ctxt)
@@ -316,6 +320,18 @@ static int test_hypercall(struct hvx_emu_ctxt *c)
 	return HVX_EMU_OK;
 }
 
+static int test_invpcid(struct hvx_emu_ctxt *c, unsigned int type, u64 pcid,
+			u64 la)
+{
+	struct test_vm *vm = test_vm_of(c);
+
+	vm->invpcids++;
+	vm->invpcid_type = type;
+	vm->invpcid_pcid = pcid;
+	vm->invpcid_la = la;
+	return vm->invpcid_ret;
+}
+
 static const struct hvx_emu_ops test_emu_ops = {
 	.read_gpr = test_read_gpr,
 	.write_gpr = test_write_gpr,
@@ -335,6 +351,7 @@ static const struct hvx_emu_ops test_emu_ops = {
 	.read_tsc = test_read_tsc,
 	.halt = test_halt,
 	.hypercall = test_hypercall,
+	.invpcid = test_invpcid,
 };
 
 /* A flat 64-bit vCPU at CPL @cpl; the caller adds regions. */

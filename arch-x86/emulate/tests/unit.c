@@ -3,7 +3,8 @@
  * Unit tests for what the differential test cannot reach from userspace:
  * the page-table walker in every paging mode (error codes, CR2, A/D),
  * segmentation and canonical faults, privileged and intercepted
- * instructions (IN/OUT, CPUID, RDMSR/WRMSR, HLT, VMCALL, XSETBV, RDTSC/P),
+ * instructions (IN/OUT, CPUID, RDMSR/WRMSR, HLT, VMCALL, XSETBV, RDTSC/P,
+ * INVPCID),
  * MMIO access counts, REP yield/resume with huge counts, and restartable
  * I/O (HVX_EMU_IO_NEEDED).
  */
@@ -427,7 +428,7 @@ static void test_mmio_and_moves(void)
 	CHECK_EQ(RUN("\x0f\xb7\x4a\x10"), HVX_EMU_OK);	/* movzx ecx, word [rdx+0x10] */
 	CHECK_EQ(vm.gpr[HVX_RCX], 0xbeef);
 	CHECK_EQ(vm.mmio_reads, 1);
-	/* 66 0F 38 is not emulated: a clean "cannot emulate". */
+	/* SSE (66 0F 38 00, PSHUFB) is not emulated: "cannot emulate". */
 	CHECK_EQ(RUN("\x66\x0f\x38\x00\x02"), HVX_EMU_UNHANDLEABLE);
 	CHECK_EQ(RUN("\xc5\xfd\x6f\x02"), HVX_EMU_UNHANDLEABLE);
 	CHECK_EQ(RUN("\xf7\x22"), HVX_EMU_UNHANDLEABLE);	/* mul dword [rdx] */
@@ -674,6 +675,215 @@ static void test_system_instructions(void)
 	group_end("emulate_in_out_and_io_needed_restart");
 }
 
+/* ------------------------------------------------------------- INVPCID */
+
+#define CHECK_UD(r)							\
+	do {								\
+		CHECK_EQ((r), HVX_EMU_EXCEPTION);			\
+		CHECK_EQ(vm.ctxt.exception.vector, HVX_VEC_UD);		\
+	} while (0)
+
+#define CHECK_GP0(r)							\
+	do {								\
+		CHECK_EQ((r), HVX_EMU_EXCEPTION);			\
+		CHECK_EQ(vm.ctxt.exception.vector, HVX_VEC_GP);		\
+		CHECK(vm.ctxt.exception.has_error_code);		\
+		CHECK_EQ(vm.ctxt.exception.error_code, 0);		\
+	} while (0)
+
+/* invpcid rcx, [rax]; ecx, [eax] in 32-bit code */
+#define INVPCID_RCX_RAX	"\x66\x0f\x38\x82\x08"
+
+/* A 16-byte INVPCID descriptor at RAM offset @off. */
+static void invpcid_desc(u64 off, u64 lo, u64 hi)
+{
+	memcpy(ram + off, &lo, 8);
+	memcpy(ram + off + 8, &hi, 8);
+}
+
+static void test_emulate_invpcid(void)
+{
+	struct hvx_emu_exception *ex = &wvm.ctxt.exception;
+	struct hvx_emu_ops no_invpcid = test_emu_ops;
+	const u64 la = 0x00007fffdeadb000ULL;
+	u64 gpr[HVX_NR_GPRS], rip;
+	unsigned int t;
+
+	group_begin();
+	vm_reset(HVX_MODE_LONG64, 0);
+	vm.cr[4] |= HVX_CR4_PCIDE;
+	vm.ctxt.rflags |= HVX_FLAG_CF | HVX_FLAG_ZF;
+	vm.gpr[HVX_RBX] = RAM_GPA + 0xff0;
+	invpcid_desc(0x1000, 0x123, la);
+	for (t = 0; t < 4; t++) {
+		vm.gpr[HVX_R9] = t;
+		memcpy(gpr, vm.gpr, sizeof(gpr));
+		/* invpcid r9, [rbx+0x10]: REX.R selects r9 */
+		CHECK_EQ(RUN("\x66\x44\x0f\x38\x82\x4b\x10"), HVX_EMU_OK);
+		CHECK_EQ(vm.ctxt.insn.len, 7);
+		CHECK_EQ(vm.invpcids, t + 1);
+		CHECK_EQ(vm.invpcid_type, t);
+		CHECK_EQ(vm.invpcid_pcid, 0x123);
+		CHECK_EQ(vm.invpcid_la, la);
+		CHECK(!memcmp(gpr, vm.gpr, sizeof(gpr)));
+	}
+	CHECK_EQ(vm.ctxt.rip, CODE_GPA + 4 * 7);
+	CHECK_EQ(vm.ctxt.rflags, HVX_FLAG_FIXED1 | HVX_FLAG_CF | HVX_FLAG_ZF);
+	vm.gpr[HVX_RAX] = RAM_GPA + 0x1000;
+	vm.gpr[HVX_RCX] = 2;
+	rip = vm.ctxt.rip;
+	CHECK_EQ(RUN(INVPCID_RCX_RAX), HVX_EMU_OK);
+	CHECK_EQ(vm.ctxt.rip, rip + 5);
+	vm.gpr[HVX_RCX] = 3;			/* REX.W: no effect */
+	CHECK_EQ(RUN("\x66\x48\x0f\x38\x82\x08"), HVX_EMU_OK);
+	CHECK_EQ(vm.invpcid_type, 3);
+	CHECK_EQ(vm.ctxt.rip, rip + 11);
+	/* All 64 bits are the type in 64-bit mode: 2^32 + 1 is not 1. */
+	vm.gpr[HVX_RCX] = 0x100000001ULL;
+	CHECK_GP0(RUN(INVPCID_RCX_RAX));
+	/* Another result of the op comes back as is, RIP unchanged. */
+	vm.gpr[HVX_RCX] = 2;
+	vm.invpcid_ret = HVX_EMU_UNHANDLEABLE;
+	CHECK_EQ(RUN(INVPCID_RCX_RAX), HVX_EMU_UNHANDLEABLE);
+	CHECK_EQ(vm.ctxt.rip, rip + 11);
+	CHECK_EQ(vm.invpcids, 7);
+	group_end("emulate_invpcid_types_operands_rip");
+
+	group_begin();
+	vm_reset(HVX_MODE_LONG64, 0);			/* PCIDE clear */
+	vm.gpr[HVX_RAX] = RAM_GPA + 0x1000;
+	vm.gpr[HVX_RCX] = 4;
+	invpcid_desc(0x1000, 0, la);
+	CHECK_GP0(RUN(INVPCID_RCX_RAX));
+	vm.gpr[HVX_RCX] = 2;
+	invpcid_desc(0x1000, 1ULL << 12, la);		/* reserved bits */
+	CHECK_GP0(RUN(INVPCID_RCX_RAX));
+	invpcid_desc(0x1000, 1ULL << 63, la);
+	CHECK_GP0(RUN(INVPCID_RCX_RAX));
+	/* Type 0 needs a canonical address, 57-bit with LA57. */
+	vm.gpr[HVX_RCX] = 0;
+	invpcid_desc(0x1000, 0, 0x0000800000000000ULL);
+	CHECK_GP0(RUN(INVPCID_RCX_RAX));
+	vm.cr[4] |= HVX_CR4_LA57;
+	CHECK_EQ(RUN(INVPCID_RCX_RAX), HVX_EMU_OK);
+	CHECK_EQ(vm.invpcid_la, 0x0000800000000000ULL);
+	invpcid_desc(0x1000, 0, 0x0100000000000000ULL);
+	CHECK_GP0(RUN(INVPCID_RCX_RAX));
+	vm.gpr[HVX_RCX] = 1;			/* other types: no check */
+	CHECK_EQ(RUN(INVPCID_RCX_RAX), HVX_EMU_OK);
+	/* A PCID without CR4.PCIDE: #GP for types 0 and 1 only. */
+	invpcid_desc(0x1000, 0x5, la);
+	for (t = 0; t < 4; t++) {
+		vm.gpr[HVX_RCX] = t;
+		if (t < 2) {
+			CHECK_GP0(RUN(INVPCID_RCX_RAX));
+		} else {
+			CHECK_EQ(RUN(INVPCID_RCX_RAX), HVX_EMU_OK);
+			CHECK_EQ(vm.invpcid_pcid, 0x5);
+		}
+	}
+	CHECK_EQ(vm.invpcids, 4);
+	CHECK_EQ(vm.ctxt.rip, CODE_GPA + 4 * 5);
+	group_end("emulate_invpcid_gp_type_reserved_canonical_pcid");
+
+	group_begin();
+	vm_reset(HVX_MODE_LONG64, 3);
+	vm.gpr[HVX_RAX] = 0x5000000;	/* unmapped: a read would #PF */
+	CHECK_GP0(RUN(INVPCID_RCX_RAX));
+	vm_reset(HVX_MODE_LONG64, 0);
+	vm.gpr[HVX_RAX] = RAM_GPA;
+	CHECK_UD(RUN("\x66\x0f\x38\x82\xc1"));		/* mod = 3 */
+	CHECK_UD(RUN("\x0f\x38\x82\x08"));			/* no 66 */
+	CHECK_UD(RUN("\xf3\x66\x0f\x38\x82\x08"));
+	CHECK_UD(RUN("\x66\xf2\x0f\x38\x82\x08"));
+	CHECK_UD(RUN("\xf0\x66\x0f\x38\x82\x08"));		/* LOCK */
+	no_invpcid.invpcid = NULL;
+	vm.ctxt.ops = &no_invpcid;
+	CHECK_UD(RUN(INVPCID_RCX_RAX));
+	CHECK_EQ(vm.ctxt.rip, CODE_GPA);
+	/* Virtual-8086 mode: #UD, not the #GP of CPL 3. */
+	vm_reset(HVX_MODE_VM86, 3);
+	vm.seg[HVX_SEG_CS].base = CODE_GPA;
+	vm.ctxt.rip = 0;
+	CHECK_UD(RUN(INVPCID_RCX_RAX));
+	CHECK_EQ(vm.invpcids, 0);
+	group_end("emulate_invpcid_ud_forms_and_cpl3_gp");
+
+	group_begin();
+	vm_reset(HVX_MODE_PROT32, 0);
+	vm.seg[HVX_SEG_DS].base = RAM_GPA;
+	vm.seg[HVX_SEG_DS].limit = 0x10ff;
+	vm.gpr[HVX_RAX] = 0x10f0;
+	vm.gpr[HVX_RCX] = 0xffffffff00000002ULL;		/* ECX = 2 */
+	invpcid_desc(0x10f0, 7, 0);
+	CHECK_EQ(RUN(INVPCID_RCX_RAX), HVX_EMU_OK);
+	CHECK_EQ(vm.invpcid_type, 2);
+	CHECK_EQ(vm.invpcid_pcid, 7);
+	CHECK_EQ(vm.ctxt.rip, CODE_GPA + 5);
+	vm.gpr[HVX_RAX] = 0x10f1;	/* the 16th byte is past the limit */
+	CHECK_GP0(RUN(INVPCID_RCX_RAX));
+	/* Real mode is CPL 0; 16-bit addressing, EAX holds the type. */
+	vm_reset(HVX_MODE_REAL, 0);
+	vm.seg[HVX_SEG_CS].base = CODE_GPA;
+	vm.seg[HVX_SEG_DS].base = RAM_GPA;
+	vm.seg[HVX_SEG_DS].limit = 0xffff;
+	vm.ctxt.rip = 0;
+	vm.gpr[HVX_RBX] = 0x200;
+	vm.gpr[HVX_RAX] = 3;
+	CHECK_EQ(RUN("\x66\x0f\x38\x82\x07"), HVX_EMU_OK);	/* [bx] */
+	CHECK_EQ(vm.invpcid_type, 3);
+	CHECK_EQ(vm.ctxt.rip, 5);
+	vm.gpr[HVX_RBX] = 0xfff8;
+	CHECK_GP0(RUN("\x66\x0f\x38\x82\x07"));
+	CHECK_EQ(vm.invpcids, 1);
+	group_end("emulate_invpcid_32bit_and_real_mode");
+
+	group_begin();
+	vm_reset(HVX_MODE_LONG64, 0);
+	vm.gpr[HVX_RCX] = 2;
+	/* Split over the end of RAM: #PF on the second page. */
+	vm.gpr[HVX_RAX] = RAM_GPA + RAM_SIZE - 8;
+	CHECK_EQ(RUN(INVPCID_RCX_RAX), HVX_EMU_EXCEPTION);
+	CHECK_EQ(vm.ctxt.exception.vector, HVX_VEC_PF);
+	CHECK_EQ(vm.ctxt.exception.error_code, 0);
+	CHECK_EQ(vm.ctxt.exception.cr2, RAM_GPA + RAM_SIZE);
+	/* A split within RAM reads both pages. */
+	vm.gpr[HVX_RAX] = RAM_GPA + 0x1ff8;
+	invpcid_desc(0x1ff8, 0xabc, la);
+	CHECK_EQ(RUN(INVPCID_RCX_RAX), HVX_EMU_OK);
+	CHECK_EQ(vm.invpcid_pcid, 0xabc);
+	CHECK_EQ(vm.invpcid_la, la);
+	/* The whole 16 bytes must be canonical; through RBP it is #SS. */
+	vm.gpr[HVX_RAX] = 0x0000800000000000ULL - 8;
+	CHECK_GP0(RUN(INVPCID_RCX_RAX));
+	vm.gpr[HVX_RBP] = 0x0000800000000000ULL;
+	CHECK_EQ(RUN("\x66\x0f\x38\x82\x4d\x00"), HVX_EMU_EXCEPTION);
+	CHECK_EQ(vm.ctxt.exception.vector, HVX_VEC_SS);
+	CHECK_EQ(vm.invpcids, 1);
+	/* Through the walker at CPL 0: a supervisor read, exact #PF. */
+	walker_reset(PG_LONG, HVX_CR4_PAE | HVX_CR4_SMAP, EFER_LONG);
+	wvm.paging = true;
+	wvm.cr[0] = PG_LONG;
+	wvm.cr[4] = HVX_CR4_PAE | HVX_CR4_SMAP;
+	map_4level(0x400000, P, 0x5000, P | RW | US);		/* code */
+	pte_set(0x4000 + 8, 0x6000 | P | US, 8);		/* user data */
+	wvm.gpr[HVX_RCX] = 2;
+	wvm.gpr[HVX_RAX] = 0x401ff8;	/* 0x402000 is not present */
+	CHECK_EQ(run_paged(0x400000, INVPCID_RCX_RAX, 5), HVX_EMU_EXCEPTION);
+	CHECK_EQ(ex->vector, HVX_VEC_PF);
+	CHECK_EQ(ex->error_code, HVX_PFEC_P);			/* SMAP */
+	CHECK_EQ(ex->cr2, 0x401ff8);
+	wvm.ctxt.rflags |= HVX_FLAG_AC;
+	CHECK_EQ(run_paged(0x400000, INVPCID_RCX_RAX, 5), HVX_EMU_EXCEPTION);
+	CHECK_EQ(ex->error_code, 0);
+	CHECK_EQ(ex->cr2, 0x402000);
+	wvm.gpr[HVX_RAX] = 0x401000;
+	CHECK_EQ(run_paged(0x400000, INVPCID_RCX_RAX, 5), HVX_EMU_OK);
+	CHECK_EQ(wvm.ctxt.rip, 0x400005);
+	CHECK_EQ(wvm.invpcids, 1);
+	group_end("emulate_invpcid_descriptor_faults_and_page_split");
+}
+
 static void test_strings(void)
 {
 	struct test_region *big;
@@ -809,6 +1019,7 @@ int main(void)
 	test_mmio_and_moves();
 	test_faults();
 	test_system_instructions();
+	test_emulate_invpcid();
 	test_strings();
 	free(phys);
 	return ktap_failures ? 1 : 0;
