@@ -1057,6 +1057,8 @@ int hvx_shadow_init(void)
 		return -ENOMEM;
 	shadow_shrinker->count_objects = shadow_shrink_count;
 	shadow_shrinker->scan_objects = shadow_shrink_scan;
+	/* A root costs many faults to rebuild: not the seeks = 0 "cheap" class. */
+	shadow_shrinker->seeks = DEFAULT_SEEKS;
 	shrinker_register(shadow_shrinker);
 	return 0;
 }
