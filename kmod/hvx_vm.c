@@ -72,7 +72,7 @@ static long hvx_vm_get_stats(struct hvx_vm *vm, void __user *argp)
 	out.mapped_2m = s.mapped_2m;
 	out.table_pages = s.table_pages;
 	if (hvx_shadow_enabled())
-		hvx_shadow_vm_stats(vm, &out.shadow_pages, &out.shadow_roots);
+		hvx_shadow_vm_stats(vm, &out);
 	return copy_to_user(argp, &out, sizeof(out)) ? -EFAULT : 0;
 }
 

@@ -100,8 +100,7 @@ static void guest_ioapic(void)
 	/* The host programmed HOST_PIN; it raises the line at the next SYNC. */
 	GUEST_ASSERT_EQ(ioapic_read_redir(HOST_PIN), HOST_VECTOR | IOAPIC_DEST(0));
 	GUEST_SYNC(1);
-	while (!irq_count[HOST_VECTOR])
-		guest_sti_hlt();
+	guest_wait_count(&irq_count[HOST_VECTOR], 1);
 	guest_sti_nop_cli();
 	GUEST_ASSERT_EQ(irq_count[HOST_VECTOR], 1);
 	GUEST_DONE();

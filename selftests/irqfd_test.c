@@ -47,8 +47,7 @@ static void irq_handler(struct guest_frame *f)
  * the count must stay n (one interrupt per event). */
 static void wait_count(uint8_t vector, uint64_t n)
 {
-	while (irq_count[vector] < n)
-		guest_sti_hlt();
+	guest_wait_count(&irq_count[vector], n);
 	guest_sti_nop_cli();
 	GUEST_ASSERT_EQ(irq_count[vector], n);
 }
@@ -161,8 +160,7 @@ static void guest_level(void)
 	ioapic_write_redir(LEVEL_PIN, entry);
 	for (i = 1; i <= ROUNDS; i++) {
 		GUEST_SYNC(0, i);
-		while (irq_count[VEC_LEVEL] < i)
-			guest_sti_hlt();
+		guest_wait_count(&irq_count[VEC_LEVEL], i);
 		guest_cli();
 		GUEST_ASSERT(apic_vector_bit(APIC_ISR, VEC_LEVEL));
 		GUEST_ASSERT(apic_vector_bit(APIC_TMR, VEC_LEVEL));

@@ -211,6 +211,8 @@ struct hvx_walk_result {
 	u64 page_size;		/* 4K, 2M, 4M, 1G, or 0 with paging off */
 	bool writable, user, nx;
 	bool dirty;		/* the leaf's D bit (true with paging off) */
+	/* The rights of the entries above the leaf alone (for its neighbours). */
+	bool upper_writable, upper_user, upper_nx;
 	/* Guest physical address of each entry used, top level first. */
 	u64 entry_gpa[5];
 	unsigned int nr_entries;	/* 0 with paging off */

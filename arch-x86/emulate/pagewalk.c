@@ -38,6 +38,7 @@ struct walk {
 	u64 entry[WALK_MAX_LEVELS];
 	bool has_ad[WALK_MAX_LEVELS];
 	bool rw, us, nx;
+	bool up_rw, up_us, up_nx;	/* rw, us, nx before the current entry */
 	u64 gpa, page_size, leaf;
 };
 
@@ -190,6 +191,9 @@ static int walk_tables(const struct hvx_walk_ops *ops, void *opaque,
 			goto rsvd;
 		}
 
+		w->up_rw = w->rw;
+		w->up_us = w->us;
+		w->up_nx = w->nx;
 		if (w->has_ad[w->n - 1]) {
 			w->rw &= !!(e & PTE_RW);
 			w->us &= !!(e & PTE_US);
@@ -308,6 +312,8 @@ int hvx_pagewalk(const struct hvx_walk_ops *ops, void *opaque,
 		res->writable = res->user = true;
 		res->nx = false;
 		res->dirty = true;
+		res->upper_writable = res->upper_user = true;
+		res->upper_nx = false;
 		res->nr_entries = 0;
 		return HVX_EMU_OK;
 	}
@@ -334,6 +340,9 @@ int hvx_pagewalk(const struct hvx_walk_ops *ops, void *opaque,
 		res->user = w.us;
 		res->nx = w.nx;
 		res->dirty = w.entry[w.n - 1] & PTE_D;	/* after walk_set_ad */
+		res->upper_writable = w.up_rw;
+		res->upper_user = w.up_us;
+		res->upper_nx = w.up_nx;
 		memcpy(res->entry_gpa, w.entry_gpa, sizeof(res->entry_gpa));
 		res->nr_entries = w.n;
 		return HVX_EMU_OK;

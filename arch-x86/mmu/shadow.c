@@ -34,6 +34,10 @@
  *   is made, exactly as the CPU sets them when it fills a TLB entry; a
  *   leaf is writable only once the guest's D is set, so the first write
  *   faults and sets D. A guest write that clears A or D zaps the leaf.
+ * - Prefetch: a fill also makes the leaves of its aligned group of
+ *   PREFETCH_LEAVES pages whose guest PTE is present and already accessed
+ *   (writable only with D set), with the rights of the walk's upper
+ *   entries; A/D stay exact (see shadow_prefetch).
  * - Faults the guest's own tables cause are reflected with the walker's
  *   error code and CR2.
  * - Races: a fill takes wp_seq before its walk and installs only if no
@@ -87,12 +91,19 @@ static unsigned int shadow_max_roots = 16;
 module_param(shadow_max_roots, uint, 0644);
 MODULE_PARM_DESC(shadow_max_roots, "Cached shadow roots (guest address spaces) per vCPU");
 
+static bool prefetch_on = true;
+module_param_named(shadow_prefetch, prefetch_on, bool, 0644);
+MODULE_PARM_DESC(shadow_prefetch, "A fill also makes the leaves of neighbouring pages the guest has accessed (default on)");
+
 static bool shadow_stats;
 module_param(shadow_stats, bool, 0644);
 MODULE_PARM_DESC(shadow_stats, "Log each VM's shadow-paging counters when its last vCPU goes");
 
 /* Emulated writes to a guest table without a fill using it: then unshadow. */
 #define GPT_FLOOD_WRITES 3
+
+/* A fill also makes the leaves of this aligned group of pages (see shadow_prefetch). */
+#define PREFETCH_LEAVES	8
 
 /* Shadow entry bits (the CPU's own PAE / long-mode format). */
 #define SPTE_P		BIT_ULL(0)
@@ -160,7 +171,7 @@ struct hvx_shadow_vm {
 	DECLARE_HASHTABLE(rmap, 12);
 	unsigned long wp_seq;		/* bumped by every tracked write */
 	/* Counters for shadow_stats (mmu_lock, or the owner's thread: approximate). */
-	unsigned long nr_fills, nr_pt_writes, nr_unshadows, nr_emulated;
+	unsigned long nr_fills, nr_prefetched, nr_pt_writes, nr_unshadows, nr_emulated;
 	unsigned long nr_root_switches, nr_roots_built, nr_roots_shrunk;
 };
 
@@ -189,6 +200,9 @@ struct hvx_shadow {
 struct hvx_shadow_fill {
 	u64 *cache[SPT_MAX_LEVELS - 1];	/* zeroed tables, allocated unlocked */
 	int nr_cache;
+	/* The guest PTEs of the fill's prefetch group, read unlocked. */
+	u64 gpte[PREFETCH_LEAVES];
+	bool have_gptes;
 };
 
 static unsigned int spt_index(u64 la, int level)
@@ -821,6 +835,118 @@ static u64 shadow_make_leaf(u64 pfn, const struct hvx_walk_result *res,
 	return e;
 }
 
+/*
+ * Prefetch, as KVM does: a fill also makes the leaves of the other pages
+ * of its aligned group of PREFETCH_LEAVES, where the guest's own entries
+ * allow it without a walk. Pages a guest maps and touches together (a
+ * binary's pages mapped by fault-around, the direct map's large pages)
+ * then cost one #PF exit instead of one each. A/D stay exact: only a
+ * guest PTE already accessed gives a leaf (a CPU may cache such a
+ * translation at any time, setting nothing), writable only with its D
+ * already set; a PTE with A clear still faults and the walk sets A. The
+ * group shares every entry above the leaf with the fill's walk, so its
+ * rights are the walk's upper_* and the PTE's own; a guest large page
+ * gives the walk's rights for all of it.
+ */
+
+/* Reserved bits of a guest 4 KiB PTE (as the walker checks them), or all ones. */
+static u64 gpte_rsvd_bits(const struct hvx_x86 *x)
+{
+	unsigned int m = min_t(unsigned int, boot_cpu_data.x86_phys_bits, 52);
+	u64 rsvd;
+
+	if (!(x->cr4 & X86_CR4_PAE))
+		return 0;	/* 32-bit paging: none in a PTE */
+	rsvd = (x->efer & EFER_LMA) ? (m < 52 ? GENMASK_ULL(51, m) : 0) :
+				      GENMASK_ULL(62, m);
+	if (!(x->efer & EFER_NX))
+		rsvd |= SPTE_NX;
+	return rsvd;
+}
+
+/* Read the guest PTEs of @la's group (unlocked: a tracked write since the
+ * walk bumps wp_seq, which the install checks). */
+static void prefetch_read_gptes(struct hvx_vcpu *vcpu, u64 la,
+				const struct hvx_walk_result *res,
+				struct hvx_shadow_fill *f)
+{
+	unsigned int esize = (vcpu->x86.cr4 & X86_CR4_PAE) ? 8 : 4, i;
+	unsigned int idx = (la >> PAGE_SHIFT) & (PREFETCH_LEAVES - 1);
+	u32 g32[PREFETCH_LEAVES];
+	u64 first;
+
+	f->have_gptes = false;
+	if (res->page_size != PAGE_SIZE)	/* paging off, or a large page */
+		return;
+	first = res->entry_gpa[res->nr_entries - 1] - idx * esize;
+	if (esize == 8) {
+		if (hvx_read_guest(vcpu->vm, first, f->gpte, sizeof(f->gpte)))
+			return;
+	} else {
+		if (hvx_read_guest(vcpu->vm, first, g32, sizeof(g32)))
+			return;
+		for (i = 0; i < PREFETCH_LEAVES; i++)
+			f->gpte[i] = g32[i];
+	}
+	f->have_gptes = true;
+}
+
+/*
+ * The leaves of @la's group around the fill's leaf @ep (mmu_lock held,
+ * the fill's walk still valid). Slots already present are left alone.
+ */
+static void shadow_prefetch(struct hvx_vcpu *vcpu, u64 *ep, u64 la,
+			    const struct hvx_walk_result *res,
+			    const struct hvx_shadow_fill *f)
+{
+	unsigned int idx = (la >> PAGE_SHIFT) & (PREFETCH_LEAVES - 1), i;
+	struct hvx_shadow_vm *svm = vcpu->vm->shadow_vm;
+	u64 rsvd = gpte_rsvd_bits(&vcpu->x86), *first = ep - idx;
+	bool nxe = vcpu->x86.efer & EFER_NX, large = res->page_size > PAGE_SIZE;
+
+	if (!READ_ONCE(prefetch_on) || (!large && !f->have_gptes))
+		return;
+	for (i = 0; i < PREFETCH_LEAVES; i++) {
+		u64 gfn, pfn, e = f->gpte[i], leaf;
+		bool rw, us, nx, host_writable;
+		struct rmap_entry *rm;
+
+		if (i == idx || (READ_ONCE(first[i]) & SPTE_P))
+			continue;
+		if (large) {
+			gfn = (res->gpa >> PAGE_SHIFT) - idx + i;
+			rw = res->writable && res->dirty;
+			us = res->user;
+			nx = res->nx;
+		} else {
+			/* Guest PTEs have the same P, R/W, U/S, A, D and NX bits. */
+			if ((e & (SPTE_P | SPTE_A)) != (SPTE_P | SPTE_A) || (e & rsvd))
+				continue;
+			gfn = (e & SPTE_ADDR_MASK) >> PAGE_SHIFT;
+			rw = res->upper_writable && (e & SPTE_RW) && (e & SPTE_D);
+			us = res->upper_user && (e & SPTE_US);
+			nx = res->upper_nx || (nxe && (e & SPTE_NX));
+		}
+		if (!hvx_tdp_lookup(vcpu->vm, gfn, &pfn, &host_writable))
+			continue;	/* not in the guest-physical cache, or MMIO */
+		leaf = (pfn << PAGE_SHIFT) | SPTE_P | SPTE_A;
+		if (us)
+			leaf |= SPTE_US;
+		if (nx)
+			leaf |= SPTE_NX;
+		/* Writable as in shadow_install: never a guest page table. */
+		if (rw && host_writable && !gpt_find(svm, gfn) &&
+		    (rm = obj_get(vcpu->shadow))) {
+			rm->pfn = pfn;
+			rm->sptep = &first[i];
+			hash_add(svm->rmap, &rm->hash, pfn);
+			leaf |= SPTE_RW | SPTE_D;
+		}
+		WRITE_ONCE(first[i], leaf);
+		svm->nr_prefetched++;
+	}
+}
+
 /* A write to a guest page table: emulate it (or unshadow the table). */
 static int shadow_emulate_pt_write(struct hvx_vcpu *vcpu, u64 gfn)
 {
@@ -866,6 +992,7 @@ static int shadow_install(struct hvx_vcpu *vcpu, u64 la, u64 gpa, u32 access,
 	r = hvx_table_cache_topup(f.cache, &f.nr_cache, shadow_tables_needed(root, la));
 	if (r)
 		goto out;
+	prefetch_read_gptes(vcpu, la, res, &f);
 
 	spin_lock(&vm->mmu_lock);
 	/* A tracked write since the walk: it may have read the old entry. */
@@ -905,6 +1032,7 @@ static int shadow_install(struct hvx_vcpu *vcpu, u64 la, u64 gpa, u32 access,
 	/* Replacing a leaf the CPU may have cached (permission change). */
 	if (old & SPTE_P)
 		set_bit(HVX_REQ_TLB_FLUSH, &vcpu->requests);
+	shadow_prefetch(vcpu, ep, la, res, &f);
 unlock:
 	spin_unlock(&vm->mmu_lock);
 	if (remote)
@@ -1085,15 +1213,20 @@ void hvx_shadow_exit(void)
 }
 #endif
 
-void hvx_shadow_vm_stats(struct hvx_vm *vm, u64 *pages, u64 *roots)
+void hvx_shadow_vm_stats(struct hvx_vm *vm, struct hvx_vm_stats *out)
 {
 	struct hvx_shadow *sh;
 
 	spin_lock(&vm->mmu_lock);
-	*pages = vm->shadow_pages;
-	*roots = 0;
+	out->shadow_pages = vm->shadow_pages;
+	out->shadow_roots = 0;
 	list_for_each_entry(sh, &vm->shadows, node)
-		*roots += sh->nr_roots;
+		out->shadow_roots += sh->nr_roots;
+	/* Both counted under mmu_lock; no state before the first vCPU. */
+	if (vm->shadow_vm) {
+		out->shadow_fills = vm->shadow_vm->nr_fills;
+		out->shadow_prefetched = vm->shadow_vm->nr_prefetched;
+	}
 	spin_unlock(&vm->mmu_lock);
 }
 
@@ -1160,8 +1293,8 @@ void hvx_shadow_vcpu_destroy(struct hvx_vcpu *vcpu)
 	spin_unlock(&vm->mmu_lock);
 	spin_unlock(&shadow_vms_lock);
 	if (svm && shadow_stats)
-		pr_info("shadow: %lu fills, %lu page-table writes (%lu instructions emulated), %lu tables unshadowed, %lu root switches, %lu roots built, %lu freed by the shrinker\n",
-			svm->nr_fills, svm->nr_pt_writes, svm->nr_emulated,
+		pr_info("shadow: %lu fills, %lu leaves prefetched, %lu page-table writes (%lu instructions emulated), %lu tables unshadowed, %lu root switches, %lu roots built, %lu freed by the shrinker\n",
+			svm->nr_fills, svm->nr_prefetched, svm->nr_pt_writes, svm->nr_emulated,
 			svm->nr_unshadows, svm->nr_root_switches, svm->nr_roots_built,
 			svm->nr_roots_shrunk);
 	kfree(svm);

@@ -33,8 +33,10 @@ struct hvx_shadow_hw {
 int hvx_shadow_init(void);
 void hvx_shadow_exit(void);
 
-/* Table pages (roots included) and roots of all of @vm's vCPUs now. */
-void hvx_shadow_vm_stats(struct hvx_vm *vm, u64 *pages, u64 *roots);
+/* HVX_GET_VM_STATS: table pages (roots included) and roots of all of
+ * @vm's vCPUs now, leaves filled and prefetched so far. */
+struct hvx_vm_stats;
+void hvx_shadow_vm_stats(struct hvx_vm *vm, struct hvx_vm_stats *out);
 
 /* vCPU lifetime (hvx_vcpu.c), only when hvx_shadow_enabled(). */
 int hvx_shadow_vcpu_init(struct hvx_vcpu *vcpu);

@@ -135,4 +135,22 @@ static inline void guest_sti_hlt(void) { asm volatile("sti; hlt" ::: "memory"); 
 static inline void guest_sti_nop_cli(void) { asm volatile("sti; nop; cli" ::: "memory"); }
 static inline void guest_pause(void) { asm volatile("pause" ::: "memory"); }
 
+/*
+ * Interrupts on until *count reaches n, for an interrupt the host may have
+ * raised while the vCPU was stopped. An interrupt already pending is taken
+ * in STI;NOP;CLI windows first, and the vCPU halts only for one still to
+ * come: QEMU's SVM model can lose STI's shadow when a host interrupt
+ * exits right after the STI, and "sti; hlt" would then take the pending
+ * interrupt before the HLT and halt with nothing left to wake it.
+ */
+static inline void guest_wait_count(volatile uint64_t *count, uint64_t n)
+{
+	int polls;
+
+	for (polls = 0; *count < n && polls < 1000; polls++)
+		guest_sti_nop_cli();
+	while (*count < n)
+		guest_sti_hlt();
+}
+
 #endif /* HVX_GUEST_H */

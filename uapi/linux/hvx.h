@@ -123,7 +123,9 @@ struct hvx_vm_stats {
 	__u64 table_pages;		/* page-table pages, root included */
 	__u64 shadow_pages;		/* shadow table pages, roots included */
 	__u64 shadow_roots;		/* cached shadow roots (address spaces) */
-	__u64 reserved[3];
+	__u64 shadow_fills;		/* shadow leaves made by #PF exits, ever */
+	__u64 shadow_prefetched;	/* and beside them by prefetch, ever */
+	__u64 reserved[1];
 };
 
 #define HVX_GET_VM_STATS	_IOR(HVXIO, 0x02, struct hvx_vm_stats)

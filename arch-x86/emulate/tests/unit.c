@@ -254,6 +254,31 @@ static void test_walker_permissions(void)
 	wvm.ps.pkru = 3u << 4;			/* other key: no effect */
 	CHECK_EQ(walk(la, HVX_ACC_USER | HVX_ACC_WRITE, &gpa, &f), HVX_EMU_OK);
 	group_end("walker_protection_keys");
+
+	/* The rights above the leaf, apart from the leaf's (shadow prefetch). */
+	group_begin();
+	walker_reset(PG_LONG, HVX_CR4_PAE, EFER_LONG);
+	map_4level(la, P, 0x5000, P | US);	/* leaf: supervisor, read-only */
+	pte_set(0x2000, 0x3000 | P | RW | US | NX, 8);
+	{
+		struct hvx_walk_result res = { 0 };
+
+		CHECK_EQ(hvx_pagewalk(&test_walk_ops, &wvm, &wvm.ps, la, 0, &res, &f),
+			 HVX_EMU_OK);
+		CHECK(!res.writable && !res.user && res.nx);
+		CHECK(!res.upper_writable && res.upper_user && res.upper_nx);
+		/* A 2 MiB page: the PDE is the leaf, the PDPTE the last upper entry. */
+		walker_reset(PG_LONG, HVX_CR4_PAE, EFER_LONG);
+		map_4level(la, P | RW | US, 0x5000, P | RW | US);
+		pte_set(0x3000 + ((la >> 21) & 511) * 8, 0x200000 | P | PS, 8);
+		memset(&res, 0, sizeof(res));
+		CHECK_EQ(hvx_pagewalk(&test_walk_ops, &wvm, &wvm.ps, la, 0, &res, &f),
+			 HVX_EMU_OK);
+		CHECK(!res.writable && !res.user && !res.nx);
+		CHECK(res.upper_writable && res.upper_user && !res.upper_nx);
+		CHECK_EQ(res.page_size, 0x200000);
+	}
+	group_end("walker_upper_rights");
 }
 
 static void test_walker_legacy_modes(void)
