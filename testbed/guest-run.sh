@@ -63,7 +63,7 @@ shadow_boot() {
 	sed -n "s/^# boot: \([0-9.]*\) s.*/bench: linux boot $1, hvx run to shell prompt  \1 s/p" $out
 	# Its checks (disk, network, consoles...): that it booted right.
 	echo "bench: linux boot $1: vmm_boot_test $(grep -c '^ok ' $out) ok, $(grep -c '^not ok ' $out) not ok"
-	grep '^not ok ' $out | sed 's/^/# /'
+	grep -e '^not ok ' -e 'SKIP' $out | sed 's/^/# /'
 	# The last VM that went since: the boot's (hvx run's) VM.
 	dmesg | grep 'hvx: shadow: ' | tail -n +$((seen + 1)) | tail -n 1 |
 		sed "s/^.*hvx: shadow: /bench: linux boot $1: /"

@@ -108,7 +108,11 @@ if { [ "$mode" = selftests ] && [ "$kind" != kvmref ] && [[ ${HVX_TESTBED_APPEND
 		# time for it: make check's vmmboot-vmx-6.12 stage, run beside
 		# the others. The 1,000,000-interrupt storm runs here instead
 		# of QEMU, whose 2-exit-per-interrupt cost is higher.
-		if [[ ${HVX_TESTBED_APPEND:-} != *hvx_tests=* ]]; then
+		# bench-vmx-* boots it twice (EPT, then shadow paging).
+		if [ "$mode" = bench ]; then
+			append="$append HVX_VMM_BOOT_TIMEOUT=3000 HVX_VMM_CMD_TIMEOUT=600 HVX_VMM_TEST_TIMEOUT=3600"
+			boot_args+=(--timeout "${HVX_TESTBED_TIMEOUT:-9000}")
+		elif [[ ${HVX_TESTBED_APPEND:-} != *hvx_tests=* ]]; then
 			append="$append HVX_VMM_BOOT_SKIP=bochs"
 			[ "$tag" != 6.12 ] || [ -n "$paging_args" ] ||
 				append="$append HVX_EXTRA_TESTS=irq_storm_test"

@@ -1046,6 +1046,23 @@ out:
 	return 1;
 }
 
+/*
+ * Is @gfn in the guest-physical cache already, writable for a write? Most
+ * fills are refills (a page of another address space, a leaf zapped by a
+ * page-table write): they need no GUP. shadow_install() looks again under
+ * mmu_lock, and a leaf zapped in between only costs a refault.
+ */
+static bool shadow_gfn_cached(struct hvx_vm *vm, u64 gfn, bool write)
+{
+	bool present, writable;
+	u64 pfn;
+
+	spin_lock(&vm->mmu_lock);
+	present = hvx_tdp_lookup(vm, gfn, &pfn, &writable);
+	spin_unlock(&vm->mmu_lock);
+	return present && (writable || !write);
+}
+
 int hvx_shadow_page_fault(struct hvx_vcpu *vcpu, u64 la, u32 error_code)
 {
 	struct hvx_x86 *x = &vcpu->x86;
@@ -1082,13 +1099,15 @@ int hvx_shadow_page_fault(struct hvx_vcpu *vcpu, u64 la, u32 error_code)
 	if (r)	/* its page tables are not in RAM: nothing sane to do */
 		return hvx_handle_mmio_access(vcpu, true);
 
-	r = hvx_tdp_fault(vcpu, res.gpa, write, fetch);
-	if (r < 0)
-		return r;
-	if (r == HVX_TDP_MMIO)
-		return hvx_handle_mmio_access(vcpu, fetch);
-	if (r == HVX_TDP_RETRY)
-		return 1;
+	if (!shadow_gfn_cached(vcpu->vm, res.gpa >> PAGE_SHIFT, write)) {
+		r = hvx_tdp_fault(vcpu, res.gpa, write, fetch);
+		if (r < 0)
+			return r;
+		if (r == HVX_TDP_MMIO)
+			return hvx_handle_mmio_access(vcpu, fetch);
+		if (r == HVX_TDP_RETRY)
+			return 1;
+	}
 	return shadow_install(vcpu, la, res.gpa, access, &res, seq);
 }
 
