@@ -128,6 +128,10 @@ if { [ "$mode" = selftests ] && [ "$kind" != kvmref ] && [[ ${HVX_TESTBED_APPEND
 		if [ "$kind" = shadow ]; then
 			append="$append HVX_VMM_BOOT_TIMEOUT=1200 HVX_VMM_TEST_TIMEOUT=1800"
 			boot_args+=(--timeout "${HVX_TESTBED_TIMEOUT:-2400}")
+		elif [ "$mode" = bench ]; then
+			# Three nested boots (nested, shadow, shadow without
+			# prefetch) and virtio_bench's guest.
+			boot_args+=(--timeout "${HVX_TESTBED_TIMEOUT:-2400}")
 		else
 			boot_args+=(--timeout "${HVX_TESTBED_TIMEOUT:-1200}")
 		fi
