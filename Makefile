@@ -5,7 +5,8 @@
 #   make check        install what is missing, then every test: unit tests, the
 #                     emulator's tests, and the selftests inside the emulated
 #                     testbeds (SVM in QEMU, VMX in Bochs, Debian 6.1 and 6.12;
-#                     SVM without NPT, i.e. shadow paging, on 6.12)
+#                     shadow paging on 6.12: SVM without NPT, VMX with
+#                     paging=shadow), and the nested Linux boot on each
 #   make demo         boot the SVM testbed, load hvx.ko, run `hvx info`, then
 #                     boot Linux with `hvx run` and show its console
 #                     (DEMO=vmx-6.12 etc. for another testbed)

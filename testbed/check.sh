@@ -18,6 +18,9 @@
 #                      minutes on an idle machine, 30 on a loaded one, so
 #                      it starts first and runs beside the other stages
 #                      (the results come at the end)
+#   vmmboot-vmxshadow-6.12  the same with hvx.ko loaded with paging=shadow
+#                      (the full vmxshadow run skips the nested boot), also
+#                      beside the others
 # Each stage's results go to build/results/STAGE.results; the run ends with
 # one line "N passed, N failed, N skipped" and fails if anything failed.
 # Expects `make testbed-build` to have run (make check does both).
@@ -29,7 +32,7 @@ results=$top/build/results
 rm -rf "$results"
 mkdir -p "$results"
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(vmmboot-vmx-6.12 unit emulate svm-6.1 svm-6.12 shadow-6.12 nohv-6.1 vmx-6.1 vmx-6.12 vmxshadow-6.12)
+[ ${#stages[@]} -gt 0 ] || stages=(vmmboot-vmx-6.12 vmmboot-vmxshadow-6.12 unit emulate svm-6.1 svm-6.12 shadow-6.12 nohv-6.1 vmx-6.1 vmx-6.12 vmxshadow-6.12)
 
 # A KTAP-printing command: its output kept, its cases counted.
 run_ktap() {
