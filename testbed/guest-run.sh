@@ -98,8 +98,8 @@ bench)
 			"$HVX_SELFTESTS_DIR/guest_bench"
 			if [ -f "$HVX_VMM_DIR/vmlinuz" ]; then
 				shadow_boot "under shadow paging"
-				# Prefetch off, for its effect (QEMU only: a
-				# Bochs boot takes half an hour).
+				# Prefetch off, for its effect (QEMU only: in
+				# Bochs each boot takes some ten minutes).
 				if [ -z "${HVX_TESTBED_VMX_EPT:-}" ]; then
 					echo 0 >/sys/module/hvx/parameters/shadow_prefetch
 					shadow_boot "under shadow paging, prefetch off"

@@ -849,7 +849,7 @@ static u64 shadow_make_leaf(u64 pfn, const struct hvx_walk_result *res,
  * gives the walk's rights for all of it.
  */
 
-/* Reserved bits of a guest 4 KiB PTE (as the walker checks them), or all ones. */
+/* Reserved bits of a guest 4 KiB PTE, as the walker checks them. */
 static u64 gpte_rsvd_bits(const struct hvx_x86 *x)
 {
 	unsigned int m = min_t(unsigned int, boot_cpu_data.x86_phys_bits, 52);

@@ -268,7 +268,7 @@ bool vmm_boot_skipped(const char *test)
 	if (!where)
 		return false;
 	printf("TAP version 13\n1..0 # SKIP nested Linux boot not run in full %s testbed runs"
-	       " (time; make check's vmmboot-vmx-6.12 stage runs vmm_boot_test on Bochs);"
+	       " (time; make check's vmmboot-vmx-6.12 and vmmboot-vmxshadow-6.12 stages run vmm_boot_test on Bochs);"
 	       " run it by name: hvx_tests=%s\n", where, test);
 	return true;
 }
