@@ -463,17 +463,20 @@ static int64_t expected_pfec(int present, int rw, int us, int nx, int rsvd,
 	return -1;
 }
 
-static uint8_t do_access(enum access acc)
+#define JMP_RCX		0xe1ff	/* "jmp *%rcx": a fetch comes straight back */
+
+/* One access at @va (a write goes to the second qword); the vector, if any. */
+static uint8_t do_access(enum access acc, uint64_t va)
 {
 	switch (acc) {
 	case ACC_READ:
-		return guest_asm_safe("movq (%%rax), %%rbx", : : "a"(TEST_VA) : "rbx", "memory");
+		return guest_asm_safe("movq (%%rax), %%rbx", : : "a"(va) : "rbx", "memory");
 	case ACC_WRITE:
-		return guest_asm_safe("movq %%rbx, 8(%%rax)", : : "a"(TEST_VA), "b"(0) : "memory");
+		return guest_asm_safe("movq %%rbx, 8(%%rax)", : : "a"(va), "b"(0) : "memory");
 	default:
 		/* The page starts with "jmp *%rcx": it comes straight back. */
 		return guest_asm_safe("leaq 2f(%%rip), %%rcx\n\tjmp *%%rax\n2:",
-				      : : "a"(TEST_VA) : "rcx", "memory");
+				      : : "a"(va) : "rcx", "memory");
 	}
 }
 
@@ -497,7 +500,7 @@ static void guest_pf_error_codes(uint64_t pool, uint64_t rsvd_arg)
 	wrmsr(MSR_EFER, efer | EFER_NX);
 	sp = new_space();
 	page = alloc_page();
-	*(volatile uint16_t *)page = 0xe1ff;	/* jmp *%rcx */
+	*(volatile uint16_t *)page = JMP_RCX;
 	pte = entry(sp, TEST_VA, 1);
 	write_cr3(sp);
 
@@ -517,7 +520,7 @@ static void guest_pf_error_codes(uint64_t pool, uint64_t rsvd_arg)
 
 			*pte = e;
 			invlpg(TEST_VA);
-			v = do_access(acc);
+			v = do_access(acc, TEST_VA);
 			if (want < 0) {
 				GUEST_ASSERT_V(v == GUEST_NO_EXCEPTION, e, acc, wp, v);
 			} else {
@@ -547,25 +550,8 @@ static void guest_pf_error_codes(uint64_t pool, uint64_t rsvd_arg)
 #define GROUP		8	/* pages at TEST_VA: a 32 KiB-aligned group */
 #define GROUP2_VA	(TEST_VA + GROUP * 0x1000ULL)
 #define GROUP3_VA	(TEST_VA + 2 * GROUP * 0x1000ULL)
-#define JMP_RCX		0xe1ff	/* "jmp *%rcx": a fetch comes straight back */
 
 static uint64_t group_va(int i) { return TEST_VA + i * 0x1000ULL; }
-
-static uint8_t read_at(uint64_t va)
-{
-	return guest_asm_safe("movq (%%rax), %%rbx", : : "a"(va) : "rbx", "memory");
-}
-
-static uint8_t write_at(uint64_t va)
-{
-	return guest_asm_safe("movq %%rbx, 8(%%rax)", : : "a"(va), "b"(0) : "memory");
-}
-
-static uint8_t fetch_at(uint64_t va)
-{
-	return guest_asm_safe("leaq 2f(%%rip), %%rcx\n\tjmp *%%rax\n2:",
-			      : : "a"(va) : "rcx", "memory");
-}
 
 static void assert_pf(uint8_t v, uint64_t ec, uint64_t va)
 {
@@ -626,12 +612,12 @@ static void guest_prefetch(uint64_t pool, uint64_t arg)
 	GUEST_ASSERT_EQ(pte[2] & PTE_D, 0);
 	*(volatile uint64_t *)group_va(2) = 1;
 	GUEST_ASSERT(pte[2] & PTE_D);
-	assert_pf(write_at(group_va(3)), PFEC_P | PFEC_W, group_va(3) + 8);
-	assert_pf(fetch_at(group_va(4)), PFEC_P | PFEC_I, group_va(4));
-	GUEST_ASSERT_EQ(read_at(group_va(5)), PF_VECTOR);
+	assert_pf(do_access(ACC_WRITE, group_va(3)), PFEC_P | PFEC_W, group_va(3) + 8);
+	assert_pf(do_access(ACC_FETCH, group_va(4)), PFEC_P | PFEC_I, group_va(4));
+	GUEST_ASSERT_EQ(do_access(ACC_READ, group_va(5)), PF_VECTOR);
 	GUEST_ASSERT_EQ(guest_exception.error_code | ((arg & 1) ? PFEC_P : 0),
 			PFEC_P | PFEC_RSVD);
-	assert_pf(read_at(group_va(6)), 0, group_va(6));
+	assert_pf(do_access(ACC_READ, group_va(6)), 0, group_va(6));
 	/* Page 0 remapped through the alias: a CR3 load alone shows it. */
 	*(volatile uint64_t *)group_va(7) = other | PTE_P | PTE_RW | PTE_A;
 	write_cr3(sp);
@@ -647,8 +633,8 @@ static void guest_prefetch(uint64_t pool, uint64_t arg)
 		/* SMEP first: it selects another shadow root. */
 		set_cr4(cr4 | CR4_SMEP);
 		GUEST_ASSERT_EQ(peek(GROUP2_VA), 0x7a00);
-		assert_pf(fetch_at(GROUP2_VA + 0x1000), PFEC_P | PFEC_I, GROUP2_VA + 0x1000);
-		GUEST_ASSERT_EQ(fetch_at(GROUP2_VA + 0x2000), GUEST_NO_EXCEPTION);
+		assert_pf(do_access(ACC_FETCH, GROUP2_VA + 0x1000), PFEC_P | PFEC_I, GROUP2_VA + 0x1000);
+		GUEST_ASSERT_EQ(do_access(ACC_FETCH, GROUP2_VA + 0x2000), GUEST_NO_EXCEPTION);
 		set_cr4(cr4);
 	}
 
@@ -657,7 +643,7 @@ static void guest_prefetch(uint64_t pool, uint64_t arg)
 	*entry(sp, GROUP3_VA, 1) = data_page(0x7b00) | PTE_P | PTE_A;
 	*entry(sp, GROUP3_VA + 0x1000, 1) = data_page(0x7c00) | PTE_P | PTE_A | PTE_NX;
 	GUEST_ASSERT_EQ(peek(GROUP3_VA), 0x7b00);
-	GUEST_ASSERT_EQ(read_at(GROUP3_VA + 0x1000), PF_VECTOR);
+	GUEST_ASSERT_EQ(do_access(ACC_READ, GROUP3_VA + 0x1000), PF_VECTOR);
 	GUEST_ASSERT_EQ(guest_exception.error_code | ((arg & 1) ? PFEC_P : 0),
 			PFEC_P | PFEC_RSVD);
 	write_cr3(orig);

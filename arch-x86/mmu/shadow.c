@@ -246,6 +246,20 @@ static void *obj_get(struct hvx_shadow *sh)
 
 /* --- reverse map and leaves (mmu_lock held) --------------------------- */
 
+/* Record writable leaf @sptep of @pfn; false if the object cache ran out. */
+static bool rmap_add(struct hvx_shadow_vm *svm, struct hvx_shadow *sh, u64 pfn,
+		     u64 *sptep)
+{
+	struct rmap_entry *r = obj_get(sh);
+
+	if (!r)
+		return false;
+	r->pfn = pfn;
+	r->sptep = sptep;
+	hash_add(svm->rmap, &r->hash, pfn);
+	return true;
+}
+
 static void rmap_remove(struct hvx_shadow_vm *svm, u64 pfn, u64 *sptep)
 {
 	struct rmap_entry *r;
@@ -876,8 +890,8 @@ static void prefetch_read_gptes(struct hvx_vcpu *vcpu, u64 la,
 	u64 first;
 
 	f->have_gptes = false;
-	if (res->page_size != PAGE_SIZE)	/* paging off, or a large page */
-		return;
+	if (!READ_ONCE(prefetch_on) || res->page_size != PAGE_SIZE)
+		return;		/* off; paging off, or a large page */
 	first = res->entry_gpa[res->nr_entries - 1] - idx * esize;
 	if (esize == 8) {
 		if (hvx_read_guest(vcpu->vm, first, f->gpte, sizeof(f->gpte)))
@@ -907,41 +921,31 @@ static void shadow_prefetch(struct hvx_vcpu *vcpu, u64 *ep, u64 la,
 	if (!READ_ONCE(prefetch_on) || (!large && !f->have_gptes))
 		return;
 	for (i = 0; i < PREFETCH_LEAVES; i++) {
+		struct hvx_walk_result nb = *res;	/* the neighbour's rights */
 		u64 gfn, pfn, e = f->gpte[i], leaf;
-		bool rw, us, nx, host_writable;
-		struct rmap_entry *rm;
+		bool host_writable;
 
 		if (i == idx || (READ_ONCE(first[i]) & SPTE_P))
 			continue;
 		if (large) {
 			gfn = (res->gpa >> PAGE_SHIFT) - idx + i;
-			rw = res->writable && res->dirty;
-			us = res->user;
-			nx = res->nx;
 		} else {
 			/* Guest PTEs have the same P, R/W, U/S, A, D and NX bits. */
 			if ((e & (SPTE_P | SPTE_A)) != (SPTE_P | SPTE_A) || (e & rsvd))
 				continue;
 			gfn = (e & SPTE_ADDR_MASK) >> PAGE_SHIFT;
-			rw = res->upper_writable && (e & SPTE_RW) && (e & SPTE_D);
-			us = res->upper_user && (e & SPTE_US);
-			nx = res->upper_nx || (nxe && (e & SPTE_NX));
+			nb.writable = res->upper_writable && (e & SPTE_RW);
+			nb.dirty = e & SPTE_D;
+			nb.user = res->upper_user && (e & SPTE_US);
+			nb.nx = res->upper_nx || (nxe && (e & SPTE_NX));
 		}
 		if (!hvx_tdp_lookup(vcpu->vm, gfn, &pfn, &host_writable))
 			continue;	/* not in the guest-physical cache, or MMIO */
-		leaf = (pfn << PAGE_SHIFT) | SPTE_P | SPTE_A;
-		if (us)
-			leaf |= SPTE_US;
-		if (nx)
-			leaf |= SPTE_NX;
-		/* Writable as in shadow_install: never a guest page table. */
-		if (rw && host_writable && !gpt_find(svm, gfn) &&
-		    (rm = obj_get(vcpu->shadow))) {
-			rm->pfn = pfn;
-			rm->sptep = &first[i];
-			hash_add(svm->rmap, &rm->hash, pfn);
-			leaf |= SPTE_RW | SPTE_D;
-		}
+		/* As a read fill would make it; never writable for a guest page table. */
+		leaf = shadow_make_leaf(pfn, &nb, 0, host_writable);
+		if ((leaf & SPTE_RW) &&
+		    (gpt_find(svm, gfn) || !rmap_add(svm, vcpu->shadow, pfn, &first[i])))
+			leaf &= ~(SPTE_RW | SPTE_D);
 		WRITE_ONCE(first[i], leaf);
 		svm->nr_prefetched++;
 	}
@@ -1017,17 +1021,8 @@ static int shadow_install(struct hvx_vcpu *vcpu, u64 la, u64 gpa, u32 access,
 	svm->nr_fills++;
 	old = READ_ONCE(*ep);
 	spte_drop(svm, ep);
-	if (leaf & SPTE_RW) {
-		struct rmap_entry *rm = obj_get(sh);
-
-		if (rm) {
-			rm->pfn = pfn;
-			rm->sptep = ep;
-			hash_add(svm->rmap, &rm->hash, pfn);
-		} else {
-			leaf &= ~(SPTE_RW | SPTE_D);
-		}
-	}
+	if ((leaf & SPTE_RW) && !rmap_add(svm, sh, pfn, ep))
+		leaf &= ~(SPTE_RW | SPTE_D);
 	WRITE_ONCE(*ep, leaf);
 	/* Replacing a leaf the CPU may have cached (permission change). */
 	if (old & SPTE_P)
