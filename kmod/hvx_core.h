@@ -152,6 +152,9 @@ struct hvx_vm {
 
 	/* KVM_CREATE_IRQCHIP's devices (kmod/irqchip/), NULL before. */
 	struct hvx_irqchip *irqchip;
+
+	/* KVM_ENABLE_CAP settings (hvx_enable_cap.c). */
+	u32 max_vcpu_ids;		/* lock; 0: HVX_MAX_VCPU_IDS */
 };
 
 /* vcpu->mode: may another CPU's kick find this vCPU in guest mode? */
@@ -238,6 +241,10 @@ void hvx_virt_exit(void);
 int hvx_virt_get(void);
 void hvx_virt_put(void);
 unsigned int hvx_virt_enabled_cpus(void);
+
+/* hvx_enable_cap.c: KVM_ENABLE_CAP on VM and vCPU fds. */
+long hvx_vm_enable_cap(struct hvx_vm *vm, void __user *argp);
+long hvx_vcpu_enable_cap(struct hvx_vcpu *vcpu, void __user *argp);
 
 /* hvx_caps.c: KVM_CHECK_EXTENSION. */
 long hvx_check_extension(struct hvx_vm *vm, long cap);

@@ -21,6 +21,16 @@ static char *paging = "auto";
 module_param(paging, charp, 0444);
 MODULE_PARM_DESC(paging, "auto (nested paging where the CPU has it, else shadow), tdp or shadow");
 
+/*
+ * Programs that hard-code /dev/kvm (QEMU, kvmtool, KVM's own selftests) run
+ * on hvx unchanged when hvx also answers as the misc device "kvm" with
+ * KVM's minor. Only one module can own that minor: with kvm.ko loaded the
+ * load fails (EBUSY), and kvm.ko cannot load while hvx holds it.
+ */
+static bool kvm_dev;
+module_param(kvm_dev, bool, 0444);
+MODULE_PARM_DESC(kvm_dev, "also register /dev/kvm (misc minor 232) for programs that hard-code it");
+
 static long hvx_get_info(void __user *argp)
 {
 	struct hvx_info info = {
@@ -76,6 +86,44 @@ static struct miscdevice hvx_dev = {
 	.fops = &hvx_dev_fops,
 	.mode = 0660,
 };
+
+/* The same device under KVM's name and minor (kvm_dev=1). */
+static struct miscdevice hvx_kvm_dev = {
+	.minor = KVM_MINOR,
+	.name = "kvm",
+	.fops = &hvx_dev_fops,
+	.mode = 0660,
+};
+
+static int hvx_register_devices(void)
+{
+	int r;
+
+	r = misc_register(&hvx_dev);
+	if (r) {
+		pr_err("cannot register /dev/hvx: %d\n", r);
+		return r;
+	}
+	if (!kvm_dev)
+		return 0;
+	r = misc_register(&hvx_kvm_dev);
+	if (r) {
+		if (r == -EBUSY)
+			pr_err("kvm_dev=1: misc minor %d (/dev/kvm) is taken, most likely by kvm.ko; unload kvm first\n",
+			       KVM_MINOR);
+		else
+			pr_err("kvm_dev=1: cannot register /dev/kvm: %d\n", r);
+		misc_deregister(&hvx_dev);
+	}
+	return r;
+}
+
+static void hvx_deregister_devices(void)
+{
+	if (kvm_dev)
+		misc_deregister(&hvx_kvm_dev);
+	misc_deregister(&hvx_dev);
+}
 
 /* The first backend whose extension the CPU has wins; VMX and SVM never coexist. */
 static int hvx_pick_backend(void)
@@ -163,13 +211,12 @@ static int __init hvx_init(void)
 		if (r)
 			goto err_virt;
 	}
-	r = misc_register(&hvx_dev);
-	if (r) {
-		pr_err("cannot register /dev/hvx: %d\n", r);
+	r = hvx_register_devices();
+	if (r)
 		goto err_shadow;
-	}
-	pr_info("%s backend, %s paging, features %#llx; /dev/hvx ready\n",
-		hvx_arch->name, hvx_paging_name(hvx_caps.paging), hvx_caps.features);
+	pr_info("%s backend, %s paging, features %#llx; /dev/hvx%s ready\n",
+		hvx_arch->name, hvx_paging_name(hvx_caps.paging), hvx_caps.features,
+		kvm_dev ? " and /dev/kvm" : "");
 	return 0;
 
 err_shadow:
@@ -184,7 +231,7 @@ err_unsetup:
 
 static void __exit hvx_exit(void)
 {
-	misc_deregister(&hvx_dev);
+	hvx_deregister_devices();
 	if (hvx_shadow_enabled())
 		hvx_shadow_exit();
 	hvx_virt_exit();

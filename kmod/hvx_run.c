@@ -32,8 +32,8 @@ long hvx_vcpu_run(struct hvx_vcpu *vcpu)
 		vcpu->x86.pending_rip = vcpu->x86.rip;
 		goto out;
 	}
+	/* KVM fails with EINTR and leaves exit_reason as the last exit set it. */
 	if (hvx_immediate_exit(run)) {
-		run->exit_reason = KVM_EXIT_INTR;
 		r = -EINTR;
 		goto out;
 	}

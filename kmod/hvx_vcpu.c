@@ -90,6 +90,8 @@ static long hvx_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long 
 		return -EINTR;
 	if (ioctl == KVM_RUN) {
 		r = arg ? -EINVAL : hvx_vcpu_run(vcpu);
+	} else if (ioctl == KVM_ENABLE_CAP) {
+		r = hvx_vcpu_enable_cap(vcpu, (void __user *)arg);
 	} else {
 		hvx_vcpu_ioctl_fn fn = hvx_vcpu_state_ioctl(ioctl);
 
@@ -168,7 +170,8 @@ int hvx_vcpu_create(struct hvx_vm *vm, unsigned long id)
 		return -EINVAL;
 
 	mutex_lock(&vm->lock);
-	if (vm->nr_vcpus >= HVX_MAX_VCPUS) {
+	if (vm->nr_vcpus >= HVX_MAX_VCPUS ||
+	    (vm->max_vcpu_ids && id >= vm->max_vcpu_ids)) {
 		r = -EINVAL;
 		goto out;
 	}

@@ -89,6 +89,8 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		return hvx_vcpu_create(vm, arg);
 	case KVM_CHECK_EXTENSION:
 		return hvx_check_extension(vm, arg);
+	case KVM_ENABLE_CAP:
+		return hvx_vm_enable_cap(vm, (void __user *)arg);
 	case KVM_SET_USER_MEMORY_REGION:
 		return hvx_vm_set_memory(vm, (void __user *)arg);
 	case HVX_GET_VM_STATS:

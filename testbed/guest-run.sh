@@ -7,6 +7,9 @@
 #   selftests  load hvx.ko, show `hvx info`, run every selftest (KTAP)
 #   nohv       on a CPU without VMX/SVM: check that hvx.ko refuses to load
 #   demo       load hvx.ko, show `hvx info`, boot Linux with `hvx run`
+#   kvmst      load hvx.ko with kvm_dev=1 (or KVM, with hvx_ref=kvm), run
+#              Linux's own KVM selftests against /dev/kvm (payload/kvmst;
+#              hvx_kvmst_tests="a b" runs only those)
 #   bench      load hvx.ko, run guest_bench (cycles per exit), the VMM
 #              benchmarks, then guest_bench again with paging=shadow where
 #              hvx.ko used nested paging
@@ -36,7 +39,8 @@ fi
 # kernel log is printed after the run and checked there.
 dmesg -n "${hvx_loglevel:-1}"
 
-# hvx.ko, or KVM with HVX_DEV=/dev/kvm for hvx_ref=kvm.
+# hvx.ko, or KVM with HVX_DEV=/dev/kvm for hvx_ref=kvm. Arguments: more
+# parameters for insmod hvx.ko.
 load_hypervisor() {
 	if [ "${hvx_ref:-}" = kvm ]; then
 		for m in $(cat $p/kvm/load-order); do
@@ -48,7 +52,7 @@ load_hypervisor() {
 		"$HVX_SELFTESTS_DIR/kvm_hold" 2>&1 | sed 's/^/# /'
 	else
 		# shellcheck disable=SC2086 # a list of parameters
-		insmod "$HVX_KO" ${hvx_insmod_args:-} || echo "# insmod $HVX_KO failed"
+		insmod "$HVX_KO" ${hvx_insmod_args:-} "$@" || echo "# insmod $HVX_KO failed"
 		"$HVX_BIN" info 2>&1 | sed 's/^/# /'
 	fi
 }
@@ -110,6 +114,11 @@ bench)
 			echo "# bench: no shadow paging here (see the kernel log)"
 		fi
 	fi
+	;;
+kvmst)
+	load_hypervisor kvm_dev=1
+	# shellcheck disable=SC2086 # a list of test names
+	sh $p/kvmst/run.sh $p/kvmst ${hvx_kvmst_tests:-}
 	;;
 nohv)
 	"$HVX_SELFTESTS_DIR/run_tests.sh" load_refusal_test

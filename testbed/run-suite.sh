@@ -15,6 +15,11 @@
 #                       or vmmboot-vmx-6.12 etc.: only the nested Linux boot
 #                         (vmm_boot_test), with the time it needs; make check
 #                         runs it on Bochs beside the other stages
+#                       or kvmst-svm-6.1, kvmst-kvmref-6.1, kvmst-vmx-6.12 etc.:
+#                         Linux's own KVM selftests (testbed/kvm-selftests.sh)
+#                         against /dev/kvm, judged against KVM's results in
+#                         testbed/kvm-selftests/ (kvmref: KVM itself, the
+#                         reference; see testbed/kvmst-reference.sh)
 #
 # One testbed run: packs hvx.ko (built for that kernel), the static `hvx`
 # program and the selftests into an initramfs, boots it in the emulator
@@ -36,7 +41,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 name=${1:?usage: run-suite.sh NAME}
 mode=selftests
 label=$name
-if [[ $name == demo-* || $name == bench-* || $name == vmmboot-* ]]; then
+if [[ $name == demo-* || $name == bench-* || $name == vmmboot-* || $name == kvmst-* ]]; then
 	mode=${name%%-*}
 	name=${name#*-}
 fi
@@ -51,6 +56,8 @@ if [ "$kind" = vmxshadow ]; then
 fi
 out=$top/build/testbed/$name
 [ "$mode" = selftests ] || out=$out-$mode
+# kvmst on hvx: a kvmst stage stands for hvx, whatever the paging mode.
+kvmst_ref=$top/testbed/kvm-selftests/kvm-$tag.expected
 # vmmboot-*: a selftest run that names only the nested Linux boot.
 if [ "$mode" = vmmboot ]; then
 	mode=selftests
@@ -137,7 +144,17 @@ if { [ "$mode" = selftests ] && [ "$kind" != kvmref ] && [[ ${HVX_TESTBED_APPEND
 		fi
 	fi
 fi
-cp "$top"/build/selftests/* "$out/payload/selftests/"
+if [ "$mode" = kvmst ]; then
+	# KVM's selftests, the runner and its process-group helper; of hvx's
+	# own selftests only kvm_hold (kvmref holds one KVM VM open).
+	cp -a "$("$top/testbed/kvm-selftests.sh" "$tag")" "$out/payload/kvmst"
+	${CC:-gcc} -O2 -static -o "$out/payload/kvmst/pgrun" "$top/testbed/pgrun.c"
+	cp "$top/testbed/kvmst-run.sh" "$out/payload/kvmst/run.sh"
+	cp "$top/build/selftests/kvm_hold" "$out/payload/selftests/"
+	boot_args+=(--timeout "${HVX_TESTBED_TIMEOUT:-3600}")
+else
+	cp "$top"/build/selftests/* "$out/payload/selftests/"
+fi
 cp "$top/testbed/guest-run.sh" "$out/payload/run.sh"
 
 # KVM, from the same kernel package, plays "another hypervisor" in
@@ -181,6 +198,17 @@ if [ $mode = demo ]; then
 	sed -n '/hvx-testbed: init start/,/hvx-testbed: dmesg begin/p' "$out/serial.log" |
 		grep -v 'hvx-testbed:'
 	exit $boot_rc
+fi
+if [ "$mode" = kvmst ]; then
+	if [ "$kind" = kvmref ]; then
+		# The reference itself: its statuses, judged by nothing.
+		"$top/testbed/kvmst-results.py" --write-expected "$out/expected" "$out/serial.log"
+		exit $boot_rc
+	fi
+	"$top/testbed/kvmst-results.py" --label "$label" --boot-rc "$boot_rc" \
+		--expected "$kvmst_ref" --exceptions "$top/testbed/kvm-selftests/exceptions" \
+		"$out/serial.log" >"$out/results"
+	exit 0
 fi
 if [ "$mode" = bench ]; then
 	# guest_bench's table, and a failure if it or the kernel log went wrong.

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KVM_ENABLE_CAP on VM and vCPU fds: the capabilities a VMM turns on, with
+ * KVM's rules for each (virt/kvm/kvm_main.c and arch/x86/kvm/x86.c). A
+ * capability is accepted here only once hvx implements what it turns on;
+ * any other is EINVAL, as KVM answers for one it does not know. Flags
+ * must be 0 on both fds.
+ */
+#include <linux/uaccess.h>
+#include "hvx_core.h"
+
+/* KVM_CAP_MAX_VCPU_ID: a lower bound on vCPU ids, set once before the first vCPU. */
+static int hvx_cap_max_vcpu_id(struct hvx_vm *vm, u64 max_ids)
+{
+	int r = -EINVAL;
+
+	if (max_ids > HVX_MAX_VCPU_IDS)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	/* KVM: setting the same value again is fine, another is EINVAL. */
+	if (vm->max_vcpu_ids == max_ids) {
+		r = 0;
+	} else if (!vm->max_vcpu_ids) {
+		vm->max_vcpu_ids = max_ids;
+		r = 0;
+	}
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+long hvx_vm_enable_cap(struct hvx_vm *vm, void __user *argp)
+{
+	struct kvm_enable_cap cap;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.flags)
+		return -EINVAL;
+	switch (cap.cap) {
+	case KVM_CAP_MAX_VCPU_ID:
+		return hvx_cap_max_vcpu_id(vm, cap.args[0]);
+	default:
+		return -EINVAL;
+	}
+}
+
+long hvx_vcpu_enable_cap(struct hvx_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_enable_cap cap;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.flags)
+		return -EINVAL;
+	switch (cap.cap) {
+	default:
+		return -EINVAL;
+	}
+}

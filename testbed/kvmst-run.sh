@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Runs inside a testbed guest (guest-run.sh, hvx_mode=kvmst): Linux's own
+# KVM selftests, unmodified, against /dev/kvm, which is hvx.ko (loaded with
+# kvm_dev=1) or, in the kvmref testbeds, KVM itself. One KTAP document:
+# each program's output nested behind "# ", one result line per program.
+#
+# usage: kvmst-run.sh DIR [PROGRAM ...]   DIR holds bin/, list and pgrun
+#                                          (testbed/kvm-selftests.sh)
+# env:   HVX_KVMST_TIMEOUT  seconds per program (default 120)
+dir=${1:?usage: kvmst-run.sh DIR [PROGRAM ...]}
+shift
+timeout_s=${HVX_KVMST_TIMEOUT:-120}
+tests=${*:-$(cat "$dir/list")}
+
+# What the programs expect of a Linux system: bash (for the .sh wrappers;
+# busybox ash runs them), a root user, debugfs (KVM's per-VM stats) and
+# hugetlbfs (the hugetlb backing options).
+[ -e /bin/bash ] || printf '#!/bin/sh\nexec /bin/sh "$@"\n' >/bin/bash
+chmod 755 /bin/bash
+grep -q '^root:' /etc/passwd 2>/dev/null || echo 'root:x:0:0:root:/root:/bin/sh' >>/etc/passwd
+mkdir -p /sys/kernel/debug /dev/hugepages
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+mountpoint -q /dev/hugepages || mount -t hugetlbfs hugetlbfs /dev/hugepages
+
+count=0
+for t in $tests; do count=$((count + 1)); done
+echo "TAP version 13"
+echo "1..$count"
+i=0
+rcfile=$(mktemp)
+for t in $tests; do
+	i=$((i + 1))
+	echo "# kvmst: $t"
+	# From the program's own directory, as kselftest's runner does.
+	(cd "$dir/bin/$(dirname "$t")" &&
+		"$dir/pgrun" "$timeout_s" "./$(basename "$t")" 2>&1; echo $? >"$rcfile") |
+		sed 's/^/# /'
+	rc=$(cat "$rcfile")
+	case $rc in
+	0) echo "ok $i kvm: $t" ;;
+	4) echo "ok $i kvm: $t # SKIP" ;;
+	124) echo "not ok $i kvm: $t # TIMEOUT $timeout_s seconds" ;;
+	*) echo "not ok $i kvm: $t # exit=$rc" ;;
+	esac
+done
+rm -f "$rcfile"
