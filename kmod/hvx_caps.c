@@ -40,6 +40,9 @@ static const struct hvx_cap hvx_cap_table[] = {
 	{ KVM_CAP_READONLY_MEM,		NULL, 1 },
 	{ KVM_CAP_SYNC_MMU,		NULL, 1 },
 	{ KVM_CAP_IMMEDIATE_EXIT,	NULL, 1 },
+	{ KVM_CAP_SYNC_REGS,		NULL, KVM_SYNC_X86_VALID_FIELDS },
+	{ KVM_CAP_SET_BOOT_CPU_ID,	NULL, 1 },
+	{ KVM_CAP_BINARY_STATS_FD,	NULL, 1 },
 	{ KVM_CAP_EXT_CPUID,		NULL, 1 },
 	{ KVM_CAP_SET_TSS_ADDR,		NULL, 1 },
 	{ KVM_CAP_MP_STATE,		NULL, 1 },
@@ -62,6 +65,12 @@ static const struct hvx_cap hvx_cap_table[] = {
 	{ KVM_CAP_PIT2,			NULL, 1 },
 	{ KVM_CAP_PIT_STATE2,		NULL, 1 },
 	{ KVM_CAP_TSC_DEADLINE_TIMER,	NULL, 1 },
+	/* MSRs (kmod/hvx_msr.c, arch-x86/msr/). */
+	{ KVM_CAP_MCE,			NULL, HVX_MCE_BANKS },
+	{ KVM_CAP_GET_MSR_FEATURES,	NULL, 1 },
+	{ KVM_CAP_MSR_PLATFORM_INFO,	NULL, 1 },
+	{ KVM_CAP_X86_USER_SPACE_MSR,	NULL, 1 },
+	{ KVM_CAP_X86_MSR_FILTER,	NULL, 1 },
 	{ HVX_CAP_INFO,			NULL, HVX_ABI_VERSION },
 };
 

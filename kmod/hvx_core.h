@@ -155,6 +155,12 @@ struct hvx_vm {
 
 	/* KVM_ENABLE_CAP settings (hvx_enable_cap.c). */
 	u32 max_vcpu_ids;		/* lock; 0: HVX_MAX_VCPU_IDS */
+	u32 bsp_vcpu_id;		/* lock; KVM_SET_BOOT_CPU_ID, 0 by default */
+	atomic64_t remote_tlb_flushes;	/* KVM_GET_STATS_FD remote_tlb_flush */
+	bool guest_reads_platform_info;	/* KVM_CAP_MSR_PLATFORM_INFO */
+	u32 user_space_msr_mask;	/* KVM_CAP_X86_USER_SPACE_MSR reasons */
+	/* KVM_X86_SET_MSR_FILTER (arch-x86/msr/msr_user.c); RCU, written under lock. */
+	struct hvx_msr_filter __rcu *msr_filter;
 };
 
 /* vcpu->mode: may another CPU's kick find this vCPU in guest mode? */
@@ -179,6 +185,34 @@ enum hvx_apic_event {
 
 #include "hvx_x86.h"
 
+/*
+ * KVM_GET_STATS_FD counters of one vCPU (hvx_stats.c), bumped by the vCPU
+ * thread alone. exits_by_reason counts every exit by its hardware reason:
+ * VMX's basic exit reason, SVM's exit code below 0x100, SVM's 0x400 group
+ * (#NPF...) from 0x100 on; the last slot takes anything else.
+ */
+enum hvx_vcpu_stat {
+	HVX_STAT_EXITS,
+	HVX_STAT_IO_EXITS,
+	HVX_STAT_MMIO_EXITS,
+	HVX_STAT_SIGNAL_EXITS,
+	HVX_STAT_HALT_EXITS,
+	HVX_STAT_IRQ_WINDOW_EXITS,
+	HVX_STAT_NMI_WINDOW_EXITS,
+	HVX_STAT_HYPERCALLS,
+	HVX_STAT_INSN_EMULATION,
+	HVX_STAT_IRQ_INJECTIONS,
+	HVX_STAT_NMI_INJECTIONS,
+	HVX_STAT_EXITS_BY_REASON,	/* last: an array, not a counter */
+	HVX_NR_VCPU_STATS
+};
+#define HVX_EXIT_REASONS	0x110
+
+struct hvx_vcpu_stats {
+	u64 counters[HVX_STAT_EXITS_BY_REASON];
+	u64 exits_by_reason[HVX_EXIT_REASONS];
+};
+
 struct hvx_vcpu {
 	struct hvx_vm *vm;
 	u32 id;
@@ -202,7 +236,13 @@ struct hvx_vcpu {
 
 	struct hvx_lapic *lapic;	/* in-kernel LAPIC (kmod/irqchip/), or NULL */
 	struct hvx_shadow *shadow;	/* shadow page tables, or NULL */
+	struct hvx_vcpu_stats stats;	/* hvx_stats.c */
 };
+
+static inline void hvx_vcpu_stat_inc(struct hvx_vcpu *vcpu, enum hvx_vcpu_stat stat)
+{
+	vcpu->stats.counters[stat]++;
+}
 
 /*
  * Call with interrupts disabled just before entering the guest. KVM_RUN
@@ -245,6 +285,12 @@ unsigned int hvx_virt_enabled_cpus(void);
 /* hvx_enable_cap.c: KVM_ENABLE_CAP on VM and vCPU fds. */
 long hvx_vm_enable_cap(struct hvx_vm *vm, void __user *argp);
 long hvx_vcpu_enable_cap(struct hvx_vcpu *vcpu, void __user *argp);
+
+/* hvx_stats.c: KVM_GET_STATS_FD. */
+long hvx_vm_get_stats_fd(struct hvx_vm *vm);
+long hvx_vcpu_get_stats_fd(struct hvx_vcpu *vcpu);
+/* An exit with this hardware reason (counts it in exits and by reason). */
+void hvx_vcpu_stat_exit(struct hvx_vcpu *vcpu, u64 hw_reason);
 
 /* hvx_caps.c: KVM_CHECK_EXTENSION. */
 long hvx_check_extension(struct hvx_vm *vm, long cap);

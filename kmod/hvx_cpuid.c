@@ -28,6 +28,7 @@
 #define L1_ECX_KEEP	(BIT(0) | BIT(1) | BIT(9) | BIT(12) | BIT(13) | BIT(17) |	\
 			 BIT(19) | BIT(20) | BIT(22) | BIT(23) | BIT(25) | BIT(26) |	\
 			 BIT(28) | BIT(29) | BIT(30))
+#define L1_EDX_APIC	BIT(9)
 #define L1_ECX_OSXSAVE	BIT(27)
 #define L1_ECX_X2APIC	BIT(21)
 #define L1_ECX_TSC_DEADLINE BIT(24)
@@ -307,6 +308,10 @@ void hvx_guest_cpuid(struct hvx_vcpu *vcpu, u32 leaf, u32 subleaf,
 		/* Without an in-kernel LAPIC nothing implements these. */
 		if (!vcpu->lapic)
 			*ecx &= ~(L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE);
+		/* As on hardware (and KVM): CPUID.1:EDX.APIC is IA32_APIC_BASE.EN. */
+		*edx &= ~L1_EDX_APIC;
+		if (vcpu->x86.apic_base & MSR_IA32_APICBASE_ENABLE)
+			*edx |= L1_EDX_APIC;
 	} else if (leaf == 0xd && (subleaf == 0 || subleaf == 1)) {
 		*ebx = hvx_xsave_size(vcpu->x86.xcr0);
 	}

@@ -157,6 +157,7 @@ static int emu_read_phys(struct hvx_emu_ctxt *ctxt, u64 gpa, void *buf, unsigned
 	if (size > 8 || x->nr_mmio_reads == ARRAY_SIZE(x->mmio_reads))
 		return HVX_EMU_UNHANDLEABLE;
 	run->exit_reason = KVM_EXIT_MMIO;
+	hvx_vcpu_stat_inc(vcpu, HVX_STAT_MMIO_EXITS);
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = size;
 	run->mmio.is_write = 0;
@@ -287,12 +288,12 @@ static void emu_cpuid(struct hvx_emu_ctxt *ctxt, u32 leaf, u32 subleaf,
 
 static int emu_read_msr(struct hvx_emu_ctxt *ctxt, u32 msr, u64 *val)
 {
-	return hvx_get_msr(to_vcpu(ctxt), msr, val, false) ? HVX_EMU_EXCEPTION : HVX_EMU_OK;
+	return hvx_guest_get_msr(to_vcpu(ctxt), msr, val) ? HVX_EMU_EXCEPTION : HVX_EMU_OK;
 }
 
 static int emu_write_msr(struct hvx_emu_ctxt *ctxt, u32 msr, u64 val)
 {
-	return hvx_set_msr(to_vcpu(ctxt), msr, val, false) ? HVX_EMU_EXCEPTION : HVX_EMU_OK;
+	return hvx_guest_set_msr(to_vcpu(ctxt), msr, val) ? HVX_EMU_EXCEPTION : HVX_EMU_OK;
 }
 
 static int emu_set_xcr(struct hvx_emu_ctxt *ctxt, u32 index, u64 val)
@@ -383,7 +384,11 @@ static int hvx_emu_result(struct hvx_vcpu *vcpu, struct hvx_emu_ctxt *ctxt, int 
 
 	switch (r) {
 	case HVX_EMU_OK:
-	case HVX_EMU_YIELD:
+		x->rflags = ctxt->rflags;
+		hvx_retire_insn(vcpu, ctxt->rip);
+		x->nr_mmio_reads = 0;
+		return 1;
+	case HVX_EMU_YIELD:	/* a REP instruction not finished: not retired */
 		x->rip = ctxt->rip;
 		x->rflags = ctxt->rflags;
 		x->nr_mmio_reads = 0;
@@ -423,6 +428,7 @@ bool hvx_emu_next_mmio_write(struct hvx_vcpu *vcpu)
 	}
 	f = &x->mmio_writes[x->next_mmio_write++];
 	run->exit_reason = KVM_EXIT_MMIO;
+	hvx_vcpu_stat_inc(vcpu, HVX_STAT_MMIO_EXITS);
 	run->mmio.phys_addr = f->gpa;
 	run->mmio.len = f->len;
 	run->mmio.is_write = 1;
@@ -455,6 +461,7 @@ int hvx_emulate(struct hvx_vcpu *vcpu, u32 rep_budget)
 	struct hvx_emu_ctxt ctxt;
 	int r;
 
+	hvx_vcpu_stat_inc(vcpu, HVX_STAT_INSN_EMULATION);
 	r = hvx_emu_result(vcpu, &ctxt, hvx_emu_run(vcpu, &ctxt, rep_budget));
 	if (r == 1 && hvx_emu_next_mmio_write(vcpu)) {
 		vcpu->x86.pending = HVX_PENDING_MMIO_WRITE;

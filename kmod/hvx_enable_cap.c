@@ -39,6 +39,12 @@ long hvx_vm_enable_cap(struct hvx_vm *vm, void __user *argp)
 	switch (cap.cap) {
 	case KVM_CAP_MAX_VCPU_ID:
 		return hvx_cap_max_vcpu_id(vm, cap.args[0]);
+	case KVM_CAP_X86_USER_SPACE_MSR:
+		return hvx_vm_enable_user_space_msr(vm, cap.args[0]);
+	case KVM_CAP_MSR_PLATFORM_INFO:
+		/* Whether the guest may read MSR_PLATFORM_INFO (else #GP). */
+		WRITE_ONCE(vm->guest_reads_platform_info, cap.args[0]);
+		return 0;
 	default:
 		return -EINVAL;
 	}

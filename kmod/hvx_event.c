@@ -32,12 +32,21 @@
 #include "hvx_exit.h"
 #include "hvx_irq.h"
 
-/* Exception vectors the event rules name (SDM vol. 3 table 6-1). */
-enum hvx_exc_vector {
-	HVX_EXC_DE = 0, HVX_EXC_DB = 1, HVX_EXC_NMI = 2, HVX_EXC_BP = 3,
-	HVX_EXC_OF = 4, HVX_EXC_DF = 8, HVX_EXC_TS = 10, HVX_EXC_NP = 11,
-	HVX_EXC_SS = 12, HVX_EXC_GP = 13, HVX_EXC_PF = 14,
-};
+/* Faults, as opposed to traps (#DB, #BP, #OF) and aborts (#DF, #MC); KVM's rule. */
+static bool hvx_exception_is_fault(u8 vector)
+{
+	switch (vector) {
+	case HVX_EXC_DB:
+	case HVX_EXC_NMI:
+	case HVX_EXC_BP:
+	case HVX_EXC_OF:
+	case HVX_EXC_DF:
+	case HVX_EXC_MC:
+		return false;
+	default:
+		return true;
+	}
+}
 
 /* One NMI may be in delivery or blocked and one more latched (as KVM). */
 #define HVX_MAX_NMI_PENDING	2
@@ -225,6 +234,14 @@ void hvx_event_inject(struct hvx_vcpu *vcpu)
 		hvx_event_set(&ev, HVX_EVENT_EXCEPTION, ex->vector,
 			      ex->has_error_code, ex->error_code, 0);
 		ex->pending = false;
+		/*
+		 * A fault's frame carries RFLAGS.RF = 1, so that IRET back to
+		 * the faulting instruction does not hit its instruction
+		 * breakpoint again (SDM vol. 3 17.3.1.1); the CPU sets it when
+		 * it raises the fault itself, and so does KVM.
+		 */
+		if (hvx_exception_is_fault(ex->vector))
+			x->rflags |= X86_EFLAGS_RF;
 	} else if (x->nmi_pending && hvx_nmi_allowed(vcpu)) {
 		hvx_event_set(&ev, HVX_EVENT_NMI, HVX_EXC_NMI, false, 0, 0);
 		x->nmi_pending--;
@@ -234,6 +251,10 @@ void hvx_event_inject(struct hvx_vcpu *vcpu)
 		if (vector >= 0)
 			hvx_event_set(&ev, HVX_EVENT_INTR, vector, false, 0, 0);
 	}
+	if (ev.type == HVX_EVENT_INTR)
+		hvx_vcpu_stat_inc(vcpu, HVX_STAT_IRQ_INJECTIONS);
+	else if (ev.type == HVX_EVENT_NMI)
+		hvx_vcpu_stat_inc(vcpu, HVX_STAT_NMI_INJECTIONS);
 	if (ev.type != HVX_EVENT_NONE)
 		hvx_arch->inject_event(vcpu, &ev);
 

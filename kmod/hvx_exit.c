@@ -6,6 +6,8 @@
  * back, so userspace sees RIP at the instruction.
  */
 #include <linux/kernel.h>
+#include <linux/percpu.h>
+#include <asm/debugreg.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 #include "hvx_exit.h"
@@ -49,15 +51,38 @@ static int hvx_next_rip(struct hvx_vcpu *vcpu, u64 *next)
 	return 0;
 }
 
-static void hvx_set_rip(struct hvx_vcpu *vcpu, u64 rip)
+/* The single-step trap after an instruction hvx retired: #DB with DR6.BS. */
+static void hvx_singlestep_trap(struct hvx_vcpu *vcpu)
+{
+	struct hvx_x86 *x = &vcpu->x86;
+
+	hvx_x86_get(vcpu, HVX_REG_DRS);
+	x->dr6 = (x->dr6 & ~(u64)DR_TRAP_BITS) | DR_STEP;
+	hvx_x86_put(vcpu, HVX_REG_DRS);
+	hvx_queue_exception(vcpu, HVX_EXC_DB, false, 0);
+}
+
+/*
+ * Retire the instruction at RIP, which hvx emulated or skipped: RIP moves
+ * to @rip, an STI / MOV SS interrupt shadow ends, and if RFLAGS.TF was set
+ * the single-step #DB follows, as the CPU would raise it (KVM:
+ * kvm_skip_emulated_instruction and kvm_vcpu_do_singlestep).
+ */
+void hvx_retire_insn(struct hvx_vcpu *vcpu, u64 rip)
 {
 	vcpu->x86.rip = rip;
-	/* Retiring an instruction ends a STI / MOV SS interrupt shadow. */
 	hvx_x86_get(vcpu, HVX_REG_EVENTS);
 	if (vcpu->x86.interrupt_shadow) {
 		vcpu->x86.interrupt_shadow = false;
 		hvx_x86_put(vcpu, HVX_REG_EVENTS);
 	}
+	if (vcpu->x86.rflags & X86_EFLAGS_TF)
+		hvx_singlestep_trap(vcpu);
+}
+
+static void hvx_set_rip(struct hvx_vcpu *vcpu, u64 rip)
+{
+	hvx_retire_insn(vcpu, rip);
 }
 
 /*
@@ -121,6 +146,7 @@ int hvx_handle_io(struct hvx_vcpu *vcpu, u16 port, unsigned int size,
 	u64 next;
 	int r;
 
+	hvx_vcpu_stat_inc(vcpu, HVX_STAT_IO_EXITS);
 	if (string)
 		return hvx_emulate_string_io(vcpu, size);
 
@@ -201,6 +227,14 @@ int hvx_handle_cpuid(struct hvx_vcpu *vcpu)
 	u64 *g = vcpu->x86.gprs;
 	u32 a, b, c, d;
 
+	/* CPUID faulting (MISC_FEATURES_ENABLES): only CPL 0 may execute it. */
+	if (hvx_cpuid_faulting(vcpu)) {
+		hvx_x86_get(vcpu, HVX_REG_SEGS);
+		if (vcpu->x86.cpl) {
+			hvx_inject_gp(vcpu, 0);
+			return 1;
+		}
+	}
 	hvx_guest_cpuid(vcpu, g[HVX_RAX], g[HVX_RCX], &a, &b, &c, &d);
 	g[HVX_RAX] = a;
 	g[HVX_RBX] = b;
@@ -210,15 +244,61 @@ int hvx_handle_cpuid(struct hvx_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * A guest RDMSR/WRMSR that hvx refused (@result: HVX_MSR_*): to the VMM
+ * as KVM_EXIT_X86_RDMSR/WRMSR if it asked for that kind of failure
+ * (KVM_CAP_X86_USER_SPACE_MSR), else #GP.
+ */
+static int hvx_msr_failed(struct hvx_vcpu *vcpu, int result, bool write, u64 data)
+{
+	struct kvm_run *run = hvx_vcpu_run_page(vcpu);
+	u32 reason = hvx_msr_user_exit_reason(vcpu, result);
+	u64 next;
+	int r;
+
+	if (!reason) {
+		hvx_inject_gp(vcpu, 0);
+		return 1;
+	}
+	r = hvx_next_rip(vcpu, &next);
+	if (r)
+		return r == -EFAULT ? 1 : hvx_exit_unexpected(vcpu, 0);
+	run->exit_reason = write ? KVM_EXIT_X86_WRMSR : KVM_EXIT_X86_RDMSR;
+	memset(&run->msr, 0, sizeof(run->msr));
+	run->msr.reason = reason;
+	run->msr.index = vcpu->x86.gprs[HVX_RCX];
+	run->msr.data = data;
+	vcpu->x86.resume_rip = next;
+	vcpu->x86.pending = write ? HVX_PENDING_MSR_WRITE : HVX_PENDING_MSR_READ;
+	return 0;
+}
+
+/* KVM_RUN after that exit: the VMM's error is #GP, else the access is done. */
+static int hvx_msr_complete(struct hvx_vcpu *vcpu, struct kvm_run *run, bool write)
+{
+	struct hvx_x86 *x = &vcpu->x86;
+
+	if (run->msr.error) {
+		hvx_inject_gp(vcpu, 0);
+		return 1;
+	}
+	if (!write) {
+		x->gprs[HVX_RAX] = (u32)run->msr.data;
+		x->gprs[HVX_RDX] = run->msr.data >> 32;
+	}
+	hvx_set_rip(vcpu, x->resume_rip);
+	return 1;
+}
+
 int hvx_handle_rdmsr(struct hvx_vcpu *vcpu)
 {
 	u64 *g = vcpu->x86.gprs;
 	u64 val;
+	int r;
 
-	if (hvx_get_msr(vcpu, g[HVX_RCX], &val, false)) {
-		hvx_inject_gp(vcpu, 0);
-		return 1;
-	}
+	r = hvx_guest_get_msr(vcpu, g[HVX_RCX], &val);
+	if (r)
+		return hvx_msr_failed(vcpu, r, false, 0);
 	g[HVX_RAX] = (u32)val;
 	g[HVX_RDX] = val >> 32;
 	HVX_SKIP(vcpu);
@@ -229,11 +309,11 @@ int hvx_handle_wrmsr(struct hvx_vcpu *vcpu)
 {
 	u64 *g = vcpu->x86.gprs;
 	u64 val = (u32)g[HVX_RAX] | (g[HVX_RDX] << 32);
+	int r;
 
-	if (hvx_set_msr(vcpu, g[HVX_RCX], val, false)) {
-		hvx_inject_gp(vcpu, 0);
-		return 1;
-	}
+	r = hvx_guest_set_msr(vcpu, g[HVX_RCX], val);
+	if (r)
+		return hvx_msr_failed(vcpu, r, true, val);
 	HVX_SKIP(vcpu);
 	return 1;
 }
@@ -277,9 +357,12 @@ int hvx_handle_rdtscp(struct hvx_vcpu *vcpu)
  */
 int hvx_handle_hlt(struct hvx_vcpu *vcpu)
 {
+	hvx_vcpu_stat_inc(vcpu, HVX_STAT_HALT_EXITS);
 	HVX_SKIP(vcpu);
 	if (hvx_irqchip_in_kernel(vcpu->vm)) {
-		vcpu->x86.mp_state = KVM_MP_STATE_HALTED;
+		/* A single-step #DB the retire queued comes first, as in KVM. */
+		if (!vcpu->x86.exception.pending)
+			vcpu->x86.mp_state = KVM_MP_STATE_HALTED;
 		return 1;
 	}
 	hvx_vcpu_run_page(vcpu)->exit_reason = KVM_EXIT_HLT;
@@ -298,6 +381,7 @@ int hvx_handle_hypercall(struct hvx_vcpu *vcpu)
 	bool longmode = hvx_x86_cpu_mode(vcpu) == HVX_MODE_LONG64;
 	u64 mask = longmode ? ~0ULL : 0xffffffffULL;
 
+	hvx_vcpu_stat_inc(vcpu, HVX_STAT_HYPERCALLS);
 	HVX_SKIP(vcpu);
 	/* As in KVM: only the guest kernel may call the hypervisor. */
 	hvx_x86_get(vcpu, HVX_REG_SEGS);
@@ -502,6 +586,9 @@ int hvx_complete_userspace_exit(struct hvx_vcpu *vcpu)
 	case HVX_PENDING_HYPERCALL:
 		x->gprs[HVX_RAX] = run->hypercall.ret;
 		return 1;
+	case HVX_PENDING_MSR_READ:
+	case HVX_PENDING_MSR_WRITE:
+		return hvx_msr_complete(vcpu, run, pending == HVX_PENDING_MSR_WRITE);
 	default:
 		return 1;
 	}

@@ -14,6 +14,8 @@
 void hvx_exit_io(struct hvx_vcpu *vcpu, u8 direction, u16 port,
 		 unsigned int size, u32 count);
 int hvx_skip_insn(struct hvx_vcpu *vcpu);
+/* RIP past an instruction hvx emulated: shadow ends, single-step #DB with TF. */
+void hvx_retire_insn(struct hvx_vcpu *vcpu, u64 rip);
 int hvx_handle_io(struct hvx_vcpu *vcpu, u16 port, unsigned int size,
 		  bool in, bool string);
 int hvx_handle_mmio(struct hvx_vcpu *vcpu);
@@ -68,5 +70,8 @@ long hvx_vcpu_msrs_ioctl(struct hvx_vcpu *vcpu, void __user *argp, bool set);
 /* hvx_state.c: the vCPU state ioctls. */
 typedef long (*hvx_vcpu_ioctl_fn)(struct hvx_vcpu *vcpu, void __user *argp);
 hvx_vcpu_ioctl_fn hvx_vcpu_state_ioctl(unsigned int ioctl);
+/* KVM_CAP_SYNC_REGS around KVM_RUN. */
+int hvx_sync_regs_in(struct hvx_vcpu *vcpu);
+void hvx_sync_regs_out(struct hvx_vcpu *vcpu);
 
 #endif /* HVX_EXIT_H */

@@ -66,6 +66,12 @@ static long hvx_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 		return hvx_get_supported_cpuid((void __user *)arg);
 	case KVM_GET_MSR_INDEX_LIST:
 		return hvx_get_msr_index_list((void __user *)arg);
+	case KVM_GET_MSR_FEATURE_INDEX_LIST:
+		return hvx_get_msr_feature_index_list((void __user *)arg);
+	case KVM_GET_MSRS:
+		return hvx_get_feature_msrs((void __user *)arg);
+	case KVM_X86_GET_MCE_CAP_SUPPORTED:
+		return hvx_get_mce_cap_supported((void __user *)arg);
 	case HVX_GET_INFO:
 		return hvx_get_info((void __user *)arg);
 	default:
@@ -232,6 +238,8 @@ err_unsetup:
 static void __exit hvx_exit(void)
 {
 	hvx_deregister_devices();
+	/* Objects freed after an RCU grace period (MSR filters) are gone first. */
+	rcu_barrier();
 	if (hvx_shadow_enabled())
 		hvx_shadow_exit();
 	hvx_virt_exit();

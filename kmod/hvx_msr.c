@@ -17,36 +17,18 @@
 #include "hvx_exit.h"
 #include "irqchip/hooks.h"
 
-/* AMD SYSCFG (named MSR_K8_SYSCFG before 6.1, MSR_AMD64_SYSCFG since). */
-#define HVX_MSR_AMD64_SYSCFG	0xc0010010
+#define HVX_MTRR_CAP		(0x500 | 8)	/* WC, fixed ranges, 8 variable */
+/* IA32_MISC_ENABLE bits a guest cannot change: BTS and PEBS unavailable. */
+#define HVX_MISC_ENABLE_PMU_RO	(MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | \
+				 MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL)
 
 /*
- * AMD model-specific MSRs that Linux reads on AMD CPUs for errata and
- * power-management decisions (e.g. INT_PENDING_MSG for the C1E check in
- * arch_post_acpi_subsys_init): none of what they describe exists in a
- * guest. Read as 0, writes ignored, as KVM does, so a guest kernel sees no
- * #GP ("unchecked MSR access") on them.
+ * KVM_GET_MSR_INDEX_LIST: what a VMM saves and restores. Every entry
+ * round-trips (the value read back is accepted by KVM_SET_MSRS), as
+ * KVM's own state_test checks; so MTRRcap, read-only, is not here.
  */
-static bool hvx_msr_amd_read_as_zero(u32 msr)
-{
-	switch (msr) {
-	case 0xc001001f:	/* NB_CFG */
-	case 0xc0010055:	/* INT_PENDING_MSG */
-	case 0xc0010058:	/* MMIO_CONF_BASE (family 10h+) */
-	case 0xc0010112:	/* TSEG_ADDR */
-	case 0xc0010113:	/* TSEG_MASK */
-	case 0xc0011022:	/* DC_CFG */
-	case 0xc001102a:	/* BU_CFG2 */
-		return true;
-	}
-	return false;
-}
-
-#define HVX_MAX_IO_MSRS		256
-#define HVX_MTRR_CAP		(0x500 | 8)	/* WC, fixed ranges, 8 variable */
-
 static const u32 hvx_msrs[] = {
-	MSR_IA32_TSC, MSR_IA32_APICBASE, MSR_IA32_UCODE_REV, MSR_MTRRcap,
+	MSR_IA32_TSC, MSR_IA32_APICBASE, MSR_IA32_UCODE_REV,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_MISC_ENABLE, MSR_IA32_CR_PAT, MSR_MTRRdefType,
 	MSR_MTRRfix64K_00000, MSR_MTRRfix16K_80000, MSR_MTRRfix16K_A0000,
@@ -57,7 +39,11 @@ static const u32 hvx_msrs[] = {
 	0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f,
 	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_TSC_AUX, MSR_K7_HWCR,
-	MSR_IA32_SPEC_CTRL,	/* last: see hvx_nr_msrs() */
+	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL, MSR_IA32_ARCH_CAPABILITIES,
+	MSR_IA32_PERF_CAPABILITIES, MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES,
+	MSR_IA32_POWER_CTL, MSR_SMI_COUNT,
+	/* Vendor-only, then host-only: see hvx_msr_listed(). */
+	MSR_VM_HSAVE_PA, MSR_IA32_FEAT_CTL, MSR_IA32_SPEC_CTRL,
 };
 
 static int hvx_mtrr_fixed_index(u32 msr)
@@ -105,19 +91,18 @@ int hvx_get_msr(struct hvx_vcpu *vcpu, u32 msr, u64 *val, bool host)
 	i = hvx_lapic_get_msr(vcpu, msr, val);
 	if (i != -ENOENT)
 		return i;
-	if (hvx_msr_amd_read_as_zero(msr)) {
-		*val = 0;
-		return 0;
-	}
+	i = hvx_mce_get_msr(vcpu, msr, val, host);
+	if (i != -ENOENT)
+		return i;
+	i = hvx_msr_model_get(vcpu, msr, val, host);
+	if (i != -ENOENT)
+		return i;
 	switch (msr) {
 	case MSR_IA32_TSC:
 		*val = rdtsc() + vcpu->vm->tsc_offset;
 		return 0;
 	case MSR_IA32_APICBASE:
 		*val = x->apic_base;
-		return 0;
-	case MSR_IA32_UCODE_REV:
-		*val = 0x100000000ULL;	/* a microcode revision, as KVM reports */
 		return 0;
 	case MSR_MTRRcap:
 		*val = HVX_MTRR_CAP;
@@ -138,15 +123,6 @@ int hvx_get_msr(struct hvx_vcpu *vcpu, u32 msr, u64 *val, bool host)
 		if (!hvx_host_has_spec_ctrl())
 			return 1;
 		*val = x->spec_ctrl;
-		return 0;
-	case MSR_K7_HWCR:
-	case HVX_MSR_AMD64_SYSCFG:
-		/*
-		 * SYSCFG: Linux reads it on AMD for the MTRR fix-up bits
-		 * (MtrrFixDramEn...); none of them apply to a guest. KVM
-		 * also reads it as 0.
-		 */
-		*val = 0;
 		return 0;
 	}
 	i = hvx_mtrr_fixed_index(msr);
@@ -170,7 +146,7 @@ int hvx_get_msr(struct hvx_vcpu *vcpu, u32 msr, u64 *val, bool host)
 	case MSR_FS_BASE:		*val = x->seg[HVX_X86_FS].base; return 0;
 	case MSR_GS_BASE:		*val = x->seg[HVX_X86_GS].base; return 0;
 	}
-	return 1;
+	return HVX_MSR_UNKNOWN;
 }
 
 static int hvx_set_efer(struct hvx_vcpu *vcpu, u64 efer, bool host)
@@ -200,8 +176,12 @@ int hvx_set_msr(struct hvx_vcpu *vcpu, u32 msr, u64 val, bool host)
 	i = hvx_lapic_set_msr(vcpu, msr, val, host);
 	if (i != -ENOENT)
 		return i;
-	if (hvx_msr_amd_read_as_zero(msr))
-		return 0;
+	i = hvx_mce_set_msr(vcpu, msr, val, host);
+	if (i != -ENOENT)
+		return i;
+	i = hvx_msr_model_set(vcpu, msr, val, host);
+	if (i != -ENOENT)
+		return i;
 	switch (msr) {
 	case MSR_IA32_TSC:
 		/* One offset per VM: every vCPU sees the same TSC. */
@@ -210,15 +190,18 @@ int hvx_set_msr(struct hvx_vcpu *vcpu, u32 msr, u64 val, bool host)
 	case MSR_IA32_APICBASE:
 		/* The LAPIC follows its base, enable and x2APIC bits. */
 		return hvx_lapic_set_base(vcpu, val, host);
-	case MSR_IA32_UCODE_REV:
-		/*
-		 * Accepted and ignored, from the guest too: writing 0 before
-		 * CPUID(1) is how software asks for the signature (SDM vol. 3,
-		 * "Microcode Update Signature"; Linux's early_init_intel()),
-		 * and KVM takes it the same way.
-		 */
-		return 0;
 	case MSR_IA32_MISC_ENABLE:
+		/*
+		 * KVM's rules: the guest cannot change BTS/PEBS unavailable,
+		 * and its writes to EMON (performance monitoring available)
+		 * are ignored.
+		 */
+		if (!host) {
+			if ((val ^ x->misc_enable) & HVX_MISC_ENABLE_PMU_RO)
+				return 1;
+			val = (val & ~MSR_IA32_MISC_ENABLE_EMON) |
+			      (x->misc_enable & MSR_IA32_MISC_ENABLE_EMON);
+		}
 		x->misc_enable = val;
 		return 0;
 	case MSR_MTRRdefType:
@@ -241,9 +224,6 @@ int hvx_set_msr(struct hvx_vcpu *vcpu, u32 msr, u64 val, bool host)
 			return 1;
 		x->spec_ctrl = val;
 		return 0;
-	case MSR_K7_HWCR:
-	case HVX_MSR_AMD64_SYSCFG:
-		return val ? 1 : 0;
 	case MSR_IA32_PRED_CMD:
 		/* IBPB, passed through: it only flushes predictor state. */
 		if (!boot_cpu_has(X86_FEATURE_IBPB) || (val & ~PRED_CMD_IBPB))
@@ -303,7 +283,7 @@ int hvx_set_msr(struct hvx_vcpu *vcpu, u32 msr, u64 val, bool host)
 	case MSR_EFER:
 		return hvx_set_efer(vcpu, val, host);
 	default:
-		return 1;
+		return HVX_MSR_UNKNOWN;
 	}
 	hvx_x86_put(vcpu, HVX_REG_MSRS | HVX_REG_SEGS);
 	return 0;
@@ -323,26 +303,37 @@ int hvx_set_xcr(struct hvx_vcpu *vcpu, u32 index, u64 val)
 	return 0;
 }
 
-/* SPEC_CTRL is the last entry of hvx_msrs[]: listed only if the host has it. */
-static u32 hvx_nr_msrs(void)
+/* Whether an entry of hvx_msrs[] exists with this backend and host. */
+static bool hvx_msr_listed(u32 msr)
 {
-	return ARRAY_SIZE(hvx_msrs) - (hvx_host_has_spec_ctrl() ? 0 : 1);
+	switch (msr) {
+	case MSR_VM_HSAVE_PA:
+		return hvx_caps.backend == HVX_BACKEND_SVM;
+	case MSR_IA32_FEAT_CTL:
+		return hvx_caps.backend == HVX_BACKEND_VMX;
+	case MSR_IA32_SPEC_CTRL:
+		return hvx_host_has_spec_ctrl();
+	}
+	return true;
 }
 
 long hvx_get_msr_index_list(void __user *argp)
 {
 	struct kvm_msr_list __user *ul = argp;
-	struct kvm_msr_list l;
-	u32 n = hvx_nr_msrs();
+	u32 list[ARRAY_SIZE(hvx_msrs)];
+	u32 i, n = 0, asked;
 
-	if (copy_from_user(&l, ul, sizeof(l)))
+	for (i = 0; i < ARRAY_SIZE(hvx_msrs); i++)
+		if (hvx_msr_listed(hvx_msrs[i]))
+			list[n++] = hvx_msrs[i];
+	if (get_user(asked, &ul->nmsrs))
 		return -EFAULT;
 	/* KVM's order: tell the caller how many, then fail if they don't fit. */
 	if (put_user(n, &ul->nmsrs))
 		return -EFAULT;
-	if (l.nmsrs < n)
+	if (asked < n)
 		return -E2BIG;
-	if (copy_to_user(ul->indices, hvx_msrs, n * sizeof(hvx_msrs[0])))
+	if (copy_to_user(ul->indices, list, n * sizeof(list[0])))
 		return -EFAULT;
 	return 0;
 }

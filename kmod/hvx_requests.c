@@ -106,5 +106,6 @@ void hvx_vm_request_all(struct hvx_vm *vm, enum hvx_request req)
 
 void hvx_vm_flush_tlbs(struct hvx_vm *vm)
 {
+	atomic64_inc(&vm->remote_tlb_flushes);
 	hvx_vm_request_all(vm, HVX_REQ_TLB_FLUSH);
 }

@@ -26,6 +26,10 @@ long hvx_vcpu_run(struct hvx_vcpu *vcpu)
 
 	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
 
+	/* State the VMM handed over in kvm_run (KVM_CAP_SYNC_REGS) comes first. */
+	r = hvx_sync_regs_in(vcpu);
+	if (r)
+		goto out;
 	/* As in KVM, a pending I/O completes even with immediate_exit set. */
 	r = hvx_complete_userspace_exit(vcpu);
 	if (r <= 0) {
@@ -39,6 +43,7 @@ long hvx_vcpu_run(struct hvx_vcpu *vcpu)
 	}
 	for (;;) {
 		if (signal_pending(current)) {
+			hvx_vcpu_stat_inc(vcpu, HVX_STAT_SIGNAL_EXITS);
 			run->exit_reason = KVM_EXIT_INTR;
 			r = -EINTR;
 			break;
@@ -60,6 +65,7 @@ long hvx_vcpu_run(struct hvx_vcpu *vcpu)
 	}
 	vcpu->x86.pending_rip = vcpu->x86.rip;
 out:
+	hvx_sync_regs_out(vcpu);
 	hvx_event_fill_run(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
 	return r;

@@ -21,31 +21,43 @@ static const u8 hvx_kvm_regs_order[16] = {
 	HVX_R8, HVX_R9, HVX_R10, HVX_R11, HVX_R12, HVX_R13, HVX_R14, HVX_R15,
 };
 
-static long hvx_get_regs(struct hvx_vcpu *vcpu, void __user *argp)
+static void hvx_state_get_regs(struct hvx_vcpu *vcpu, struct kvm_regs *regs)
 {
-	struct kvm_regs regs;
-	u64 *out = &regs.rax;
+	u64 *out = &regs->rax;
 	int i;
 
 	for (i = 0; i < 16; i++)
 		out[i] = vcpu->x86.gprs[hvx_kvm_regs_order[i]];
-	regs.rip = vcpu->x86.rip;
-	regs.rflags = vcpu->x86.rflags;
+	regs->rip = vcpu->x86.rip;
+	regs->rflags = vcpu->x86.rflags;
+}
+
+static void hvx_state_set_regs(struct hvx_vcpu *vcpu, const struct kvm_regs *regs)
+{
+	const u64 *in = &regs->rax;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		vcpu->x86.gprs[hvx_kvm_regs_order[i]] = in[i];
+	vcpu->x86.rip = regs->rip;
+	vcpu->x86.rflags = regs->rflags | X86_EFLAGS_FIXED;
+}
+
+static long hvx_get_regs(struct hvx_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_regs regs;
+
+	hvx_state_get_regs(vcpu, &regs);
 	return copy_to_user(argp, &regs, sizeof(regs)) ? -EFAULT : 0;
 }
 
 static long hvx_set_regs(struct hvx_vcpu *vcpu, void __user *argp)
 {
 	struct kvm_regs regs;
-	u64 *in = &regs.rax;
-	int i;
 
 	if (copy_from_user(&regs, argp, sizeof(regs)))
 		return -EFAULT;
-	for (i = 0; i < 16; i++)
-		vcpu->x86.gprs[hvx_kvm_regs_order[i]] = in[i];
-	vcpu->x86.rip = regs.rip;
-	vcpu->x86.rflags = regs.rflags | X86_EFLAGS_FIXED;
+	hvx_state_set_regs(vcpu, &regs);
 	return 0;
 }
 
@@ -55,49 +67,50 @@ static const u8 hvx_kvm_sregs_order[8] = {
 	HVX_X86_TR, HVX_X86_LDTR,
 };
 
-static long hvx_get_sregs(struct hvx_vcpu *vcpu, void __user *argp)
+static void hvx_state_get_sregs(struct hvx_vcpu *vcpu, struct kvm_sregs *sregs)
 {
 	struct hvx_x86 *x = &vcpu->x86;
-	struct kvm_sregs sregs;
-	struct kvm_segment *out = &sregs.cs;
+	struct kvm_segment *out = &sregs->cs;
 	int i;
 
-	memset(&sregs, 0, sizeof(sregs));
+	memset(sregs, 0, sizeof(*sregs));
 	hvx_x86_get(vcpu, HVX_REG_SEGS | HVX_REG_CRS);
 	for (i = 0; i < 8; i++)
 		out[i] = x->seg[hvx_kvm_sregs_order[i]];
-	sregs.gdt = x->gdt;
-	sregs.idt = x->idt;
-	sregs.cr0 = x->cr0;
-	sregs.cr2 = x->cr2;
-	sregs.cr3 = x->cr3;
-	sregs.cr4 = x->cr4;
-	sregs.cr8 = hvx_get_cr8(vcpu);
-	sregs.efer = x->efer;
-	sregs.apic_base = x->apic_base;
+	sregs->gdt = x->gdt;
+	sregs->idt = x->idt;
+	sregs->cr0 = x->cr0;
+	sregs->cr2 = x->cr2;
+	sregs->cr3 = x->cr3;
+	sregs->cr4 = x->cr4;
+	sregs->cr8 = hvx_get_cr8(vcpu);
+	sregs->efer = x->efer;
+	sregs->apic_base = x->apic_base;
 	/* As KVM: an external interrupt not yet delivered shows in the bitmap. */
 	if (x->interrupt.injected && !x->interrupt.soft)
-		__set_bit(x->interrupt.nr, (unsigned long *)sregs.interrupt_bitmap);
+		__set_bit(x->interrupt.nr, (unsigned long *)sregs->interrupt_bitmap);
+}
+
+static long hvx_get_sregs(struct hvx_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_sregs sregs;
+
+	hvx_state_get_sregs(vcpu, &sregs);
 	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
 }
 
-static long hvx_set_sregs(struct hvx_vcpu *vcpu, void __user *argp)
+/* KVM_SET_SREGS on a kernel copy: all of it, or nothing and -EINVAL. */
+static int hvx_state_set_sregs(struct hvx_vcpu *vcpu, const struct kvm_sregs *sregs)
 {
 	struct hvx_x86 *x = &vcpu->x86;
-	struct kvm_sregs *sregs;
-	struct kvm_segment *in;
+	const struct kvm_segment *in;
 	struct hvx_x86 *saved;
 	int i, vector;
-	long r;
+	long r = 0;
 
-	sregs = memdup_user(argp, sizeof(*sregs));
-	if (IS_ERR(sregs))
-		return PTR_ERR(sregs);
 	saved = kmalloc(sizeof(*saved), GFP_KERNEL);
-	if (!saved) {
-		r = -ENOMEM;
-		goto out;
-	}
+	if (!saved)
+		return -ENOMEM;
 	hvx_x86_get(vcpu, HVX_REG_ALL);
 	*saved = *x;
 
@@ -122,13 +135,11 @@ static long hvx_set_sregs(struct hvx_vcpu *vcpu, void __user *argp)
 		strscpy(x->state_error.rule, "bits 63:4 are reserved", sizeof(x->state_error.rule));
 		r = -EINVAL;
 	}
-	/* x2APIC mode (bit 10) exists only with an in-kernel LAPIC. */
-	if (!r && (sregs->apic_base & ~(0xfffff000ULL | MSR_IA32_APICBASE_ENABLE |
-					  MSR_IA32_APICBASE_BSP |
-					  (vcpu->lapic ? X2APIC_ENABLE : 0)) ||
-		   sregs->apic_base >> boot_cpu_data.x86_phys_bits)) {
+	/* Checked against the state before this call, as KVM does. */
+	if (!r && !hvx_apic_base_valid(vcpu, sregs->apic_base, true)) {
 		strscpy(x->state_error.field, "apic_base", sizeof(x->state_error.field));
-		strscpy(x->state_error.rule, "sets reserved bits", sizeof(x->state_error.rule));
+		strscpy(x->state_error.rule, "reserved bits, or x2APIC (bit 10) without enable (bit 11) or x2APIC in CPUID",
+			sizeof(x->state_error.rule));
 		r = -EINVAL;
 	}
 	if (r) {
@@ -152,8 +163,75 @@ static long hvx_set_sregs(struct hvx_vcpu *vcpu, void __user *argp)
 	hvx_x86_put(vcpu, HVX_REG_SEGS | HVX_REG_CRS);
 out:
 	kfree(saved);
+	return r;
+}
+
+static long hvx_set_sregs(struct hvx_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_sregs *sregs;
+	long r;
+
+	sregs = memdup_user(argp, sizeof(*sregs));
+	if (IS_ERR(sregs))
+		return PTR_ERR(sregs);
+	r = hvx_state_set_sregs(vcpu, sregs);
 	kfree(sregs);
 	return r;
+}
+
+/*
+ * KVM_CAP_SYNC_REGS: kvm_run.s.regs carries the registers each way.
+ * Before the run: what kvm_dirty_regs names is set from it (copied out
+ * of the shared page first, which userspace may still be writing), each
+ * bit cleared once done; -EINVAL for an unknown bit or refused state.
+ */
+int hvx_sync_regs_in(struct hvx_vcpu *vcpu)
+{
+	struct kvm_run *run = hvx_vcpu_run_page(vcpu);
+	u64 dirty = READ_ONCE(run->kvm_dirty_regs);
+
+	if ((READ_ONCE(run->kvm_valid_regs) | dirty) & ~(u64)KVM_SYNC_X86_VALID_FIELDS)
+		return -EINVAL;
+	if (dirty & KVM_SYNC_X86_REGS) {
+		struct kvm_regs regs = run->s.regs.regs;
+
+		hvx_state_set_regs(vcpu, &regs);
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_REGS;
+	}
+	if (dirty & KVM_SYNC_X86_SREGS) {
+		struct kvm_sregs *sregs = kmemdup(&run->s.regs.sregs, sizeof(*sregs), GFP_KERNEL);
+		int r;
+
+		if (!sregs)
+			return -ENOMEM;
+		r = hvx_state_set_sregs(vcpu, sregs);
+		kfree(sregs);
+		if (r)
+			return -EINVAL;
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_SREGS;
+	}
+	if (dirty & KVM_SYNC_X86_EVENTS) {
+		struct kvm_vcpu_events events = run->s.regs.events;
+
+		if (hvx_events_set(vcpu, &events))
+			return -EINVAL;
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_EVENTS;
+	}
+	return 0;
+}
+
+/* After the run: what kvm_valid_regs names, into kvm_run.s.regs. */
+void hvx_sync_regs_out(struct hvx_vcpu *vcpu)
+{
+	struct kvm_run *run = hvx_vcpu_run_page(vcpu);
+	u64 valid = READ_ONCE(run->kvm_valid_regs);
+
+	if (valid & KVM_SYNC_X86_REGS)
+		hvx_state_get_regs(vcpu, &run->s.regs.regs);
+	if (valid & KVM_SYNC_X86_SREGS)
+		hvx_state_get_sregs(vcpu, &run->s.regs.sregs);
+	if (valid & KVM_SYNC_X86_EVENTS)
+		hvx_events_get(vcpu, &run->s.regs.events);
 }
 
 static long hvx_get_fpu(struct hvx_vcpu *vcpu, void __user *argp)
@@ -366,6 +444,8 @@ static const struct {
 	{ KVM_INTERRUPT,	hvx_vcpu_interrupt },
 	{ KVM_NMI,		hvx_vcpu_nmi },
 	{ KVM_GET_MSRS,		hvx_vcpu_get_msrs },
+	{ KVM_X86_SETUP_MCE,	hvx_vcpu_setup_mce },
+	{ KVM_X86_SET_MCE,	hvx_vcpu_set_mce },
 	{ KVM_SET_MSRS,		hvx_vcpu_set_msrs },
 	{ KVM_GET_LAPIC,	hvx_lapic_get_state_ioctl },
 	{ KVM_SET_LAPIC,	hvx_lapic_set_state_ioctl },

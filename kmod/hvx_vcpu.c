@@ -92,6 +92,8 @@ static long hvx_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long 
 		r = arg ? -EINVAL : hvx_vcpu_run(vcpu);
 	} else if (ioctl == KVM_ENABLE_CAP) {
 		r = hvx_vcpu_enable_cap(vcpu, (void __user *)arg);
+	} else if (ioctl == KVM_GET_STATS_FD) {
+		r = hvx_vcpu_get_stats_fd(vcpu);
 	} else {
 		hvx_vcpu_ioctl_fn fn = hvx_vcpu_state_ioctl(ioctl);
 
@@ -128,6 +130,9 @@ static struct hvx_vcpu *hvx_vcpu_alloc(struct hvx_vm *vm, u32 id)
 	vcpu->id = id;
 	vcpu->cpu = -1;
 	mutex_init(&vcpu->lock);
+	/* MSR state that, as in KVM, a vCPU has from creation, not from RESET. */
+	hvx_mce_vcpu_init(vcpu);
+	hvx_msr_model_vcpu_init(vcpu);
 	hvx_event_vcpu_init(vcpu);
 	atomic_inc(&hvx_vcpus_alive);
 	r = fpu_alloc_guest_fpstate(&vcpu->fpu) ? 0 : -ENOMEM;

@@ -36,6 +36,7 @@ static void hvx_vm_destroy(struct kref *ref)
 	hvx_irqchip_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		hvx_vcpu_free(vm->vcpus[i]);
+	hvx_vm_free_msr_filter(vm);
 	mmdrop(vm->mm);
 	kfree(vm);
 	hvx_virt_put();
@@ -76,6 +77,20 @@ static long hvx_vm_get_stats(struct hvx_vm *vm, void __user *argp)
 	return copy_to_user(argp, &out, sizeof(out)) ? -EFAULT : 0;
 }
 
+/* Which vCPU id resets as the BSP; only before the first vCPU, as KVM. */
+static long hvx_vm_set_boot_cpu_id(struct hvx_vm *vm, unsigned long id)
+{
+	long r = 0;
+
+	mutex_lock(&vm->lock);
+	if (vm->nr_vcpus)
+		r = -EBUSY;
+	else
+		vm->bsp_vcpu_id = id;
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct hvx_vm *vm = filp->private_data;
@@ -91,6 +106,12 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		return hvx_check_extension(vm, arg);
 	case KVM_ENABLE_CAP:
 		return hvx_vm_enable_cap(vm, (void __user *)arg);
+	case KVM_GET_STATS_FD:
+		return hvx_vm_get_stats_fd(vm);
+	case KVM_SET_BOOT_CPU_ID:
+		return hvx_vm_set_boot_cpu_id(vm, arg);
+	case KVM_X86_SET_MSR_FILTER:
+		return hvx_vm_set_msr_filter(vm, (void __user *)arg);
 	case KVM_SET_USER_MEMORY_REGION:
 		return hvx_vm_set_memory(vm, (void __user *)arg);
 	case HVX_GET_VM_STATS:

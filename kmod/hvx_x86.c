@@ -74,9 +74,10 @@ void hvx_x86_reset(struct hvx_vcpu *vcpu)
 	x->cr8 = 0;
 	x->xcr0 = XFEATURE_MASK_FP;
 	x->apic_base = 0xfee00000ULL | MSR_IA32_APICBASE_ENABLE |
-		       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+		       (vcpu->id == vcpu->vm->bsp_vcpu_id ? MSR_IA32_APICBASE_BSP : 0);
 	x->tsc_aux = 0;
 	x->spec_ctrl = 0;
+	x->misc_enable = MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL;
 	x->mtrr_def_type = 0;
 	memset(x->mtrr_fixed, 0, sizeof(x->mtrr_fixed));
 	memset(x->mtrr_var, 0, sizeof(x->mtrr_var));

@@ -16,6 +16,7 @@
 #include <linux/kvm.h>
 #include <linux/types.h>
 #include <linux/hvx.h>
+#include "msr.h"
 
 /* Register classes (bits of hvx_x86.avail / .dirty). */
 #define HVX_REG_SEGS	BIT(0)	/* seg[], gdt, idt, cpl */
@@ -82,6 +83,8 @@ enum hvx_pending {
 	HVX_PENDING_STRING_IO,	/* INS data in / OUTS data out: re-run it */
 	HVX_PENDING_MMIO_WRITE,	/* more MMIO writes of one instruction to hand out */
 	HVX_PENDING_HYPERCALL,	/* run->hypercall.ret into RAX */
+	HVX_PENDING_MSR_READ,	/* run->msr: the VMM's RDMSR answer, or #GP */
+	HVX_PENDING_MSR_WRITE,	/* run->msr: the VMM's WRMSR verdict */
 };
 
 struct hvx_x86 {
@@ -118,6 +121,8 @@ struct hvx_x86 {
 	u64 mtrr_def_type;
 	u64 mtrr_fixed[11];
 	u64 mtrr_var[16];	/* base/mask pairs for 8 variable ranges */
+	struct hvx_mce mce;		/* arch-x86/msr/msr_mce.c */
+	struct hvx_msr_model model;	/* arch-x86/msr/msr_model.c */
 
 	/* Events, see kmod/hvx_event.c. Owned by the vCPU thread. */
 	struct hvx_exception exception;
@@ -151,6 +156,13 @@ struct hvx_x86 {
 	struct kvm_cpuid_entry2 *cpuid;
 	u32 cpuid_nent;
 	bool has_run;			/* KVM_RUN entered the guest once */
+};
+
+/* Exception vectors the event rules name (SDM vol. 3 table 6-1). */
+enum hvx_exc_vector {
+	HVX_EXC_DE = 0, HVX_EXC_DB = 1, HVX_EXC_NMI = 2, HVX_EXC_BP = 3,
+	HVX_EXC_OF = 4, HVX_EXC_DF = 8, HVX_EXC_TS = 10, HVX_EXC_NP = 11,
+	HVX_EXC_SS = 12, HVX_EXC_GP = 13, HVX_EXC_PF = 14, HVX_EXC_MC = 18,
 };
 
 struct hvx_vcpu;

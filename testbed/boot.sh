@@ -90,7 +90,9 @@ start_qemu() {
 	# inspect a hung guest (info registers, nmi).
 	local monitor=none
 	[ -z "${HVX_QEMU_MONITOR:-}" ] || monitor="unix:$HVX_QEMU_MONITOR,server=on,wait=off"
-	setsid qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp 2 -m 1G \
+	# HVX_QEMU_MEM: the guest's memory (the kvmst testbeds give KVM's
+	# selftests room for their 1 GiB guests).
+	setsid qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp 2 -m "${HVX_QEMU_MEM:-1G}" \
 		-nographic -no-reboot -monitor "$monitor" -nic none \
 		-chardev "file,id=con,path=${log//,/,,}" -serial chardev:con \
 		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \

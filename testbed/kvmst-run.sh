@@ -7,7 +7,10 @@
 # each program's output nested behind "# ", one result line per program.
 #
 # usage: kvmst-run.sh DIR [PROGRAM ...]   DIR holds bin/, list and pgrun
-#                                          (testbed/kvm-selftests.sh)
+#                                          (testbed/kvm-selftests.sh), and
+#                                          optionally timeouts: "PROGRAM
+#                                          SECONDS" lines that override
+#                                          the default for those programs
 # env:   HVX_KVMST_TIMEOUT  seconds per program (default 120)
 dir=${1:?usage: kvmst-run.sh DIR [PROGRAM ...]}
 shift
@@ -33,15 +36,21 @@ rcfile=$(mktemp)
 for t in $tests; do
 	i=$((i + 1))
 	echo "# kvmst: $t"
-	# From the program's own directory, as kselftest's runner does.
+	t_timeout=$timeout_s
+	[ ! -f "$dir/timeouts" ] || t_timeout=$(awk -v t="$t" -v d="$timeout_s" \
+		'$1 == t { d = $2 } END { print d }' "$dir/timeouts")
+	# From the program's own directory, as kselftest's runner does. The
+	# output is kept whole only at its end (the assertion is there), each
+	# line cut to 400 characters, and always newline-terminated (awk), so
+	# the result line below starts a line of its own.
 	(cd "$dir/bin/$(dirname "$t")" &&
-		"$dir/pgrun" "$timeout_s" "./$(basename "$t")" 2>&1; echo $? >"$rcfile") |
-		sed 's/^/# /'
+		"$dir/pgrun" "$t_timeout" "./$(basename "$t")" 2>&1; echo $? >"$rcfile") |
+		tail -n 300 | awk '{ print "# " substr($0, 1, 400) }'
 	rc=$(cat "$rcfile")
 	case $rc in
 	0) echo "ok $i kvm: $t" ;;
 	4) echo "ok $i kvm: $t # SKIP" ;;
-	124) echo "not ok $i kvm: $t # TIMEOUT $timeout_s seconds" ;;
+	124) echo "not ok $i kvm: $t # TIMEOUT $t_timeout seconds" ;;
 	*) echo "not ok $i kvm: $t # exit=$rc" ;;
 	esac
 done

@@ -405,6 +405,7 @@ static int svm_handle_exit(struct hvx_vcpu *vcpu)
 	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
 	u64 code = c->exit_code;
 
+	hvx_vcpu_stat_exit(vcpu, code);
 	if ((hvx_caps.features & HVX_FEATURE_SVM_NRIPS) && svm_exit_has_next_rip(code))
 		vcpu->x86.next_rip = c->next_rip;
 
@@ -415,8 +416,11 @@ static int svm_handle_exit(struct hvx_vcpu *vcpu)
 	case SVM_EXIT_INIT:
 		return 1;	/* the host took it after the exit */
 	case SVM_EXIT_VINTR:	/* the interrupt window: decided at the next entry */
+		hvx_vcpu_stat_inc(vcpu, HVX_STAT_IRQ_WINDOW_EXITS);
 		return 1;
-	case SVM_EXIT_IRET:	return svm_handle_iret(vcpu);
+	case SVM_EXIT_IRET:	/* SVM's NMI window */
+		hvx_vcpu_stat_inc(vcpu, HVX_STAT_NMI_WINDOW_EXITS);
+		return svm_handle_iret(vcpu);
 	case SVM_EXIT_EXCP_DB:	return svm_handle_db(vcpu);
 	case SVM_EXIT_WRITE_CR8: return svm_handle_cr8_write(vcpu);
 	case SVM_EXIT_PAUSE:

@@ -679,6 +679,7 @@ static int vmx_handle_exit(struct hvx_vcpu *vcpu)
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 basic = vmx->exit.reason & EXIT_REASON_BASIC_MASK;
 
+	hvx_vcpu_stat_exit(vcpu, basic);
 	if (vmx->exit.reason & EXIT_REASON_FAILED_ENTRY)
 		return vmx_fail_entry(vcpu, VMX_ENTER_EXITED);
 
@@ -690,7 +691,11 @@ static int vmx_handle_exit(struct hvx_vcpu *vcpu)
 	case EXIT_REASON_IO_SMI:
 	case EXIT_REASON_OTHER_SMI:
 	case EXIT_REASON_INTERRUPT_WINDOW:	/* the queued event goes in at the next entry */
+		hvx_vcpu_stat_inc(vcpu, HVX_STAT_IRQ_WINDOW_EXITS);
+		return 1;
 	case EXIT_REASON_NMI_WINDOW:
+		hvx_vcpu_stat_inc(vcpu, HVX_STAT_NMI_WINDOW_EXITS);
+		return 1;
 	case EXIT_REASON_PREEMPTION_TIMER:	/* the slice is over: see vmx_setup_config() */
 		return 1;
 	case EXIT_REASON_PAUSE:

@@ -26,6 +26,7 @@ int hvx_io_bus_mmio(struct hvx_vcpu *vcpu, u64 gpa, unsigned int len, bool write
 int hvx_lapic_get_msr(struct hvx_vcpu *vcpu, u32 msr, u64 *val);
 int hvx_lapic_set_msr(struct hvx_vcpu *vcpu, u32 msr, u64 val, bool host);
 int hvx_lapic_set_base(struct hvx_vcpu *vcpu, u64 val, bool host);
+bool hvx_apic_base_valid(struct hvx_vcpu *vcpu, u64 val, bool host);
 
 /* KVM_GET_LAPIC / KVM_SET_LAPIC. */
 long hvx_lapic_get_state_ioctl(struct hvx_vcpu *vcpu, void __user *argp);

@@ -18,6 +18,7 @@
 #include <asm/tsc.h>
 #include "irqchip.h"
 #include "hooks.h"
+#include "hvx_exit.h"
 
 /* Version 0x14 (integrated), six LVTs (max LVT index 5), as KVM. */
 #define HVX_LAPIC_VERSION	(0x14 | ((6 - 1) << 16))
@@ -749,20 +750,42 @@ int hvx_lapic_set_msr(struct hvx_vcpu *vcpu, u32 msr, u64 val, bool host)
 }
 
 /* IA32_APIC_BASE: enable, x2APIC mode (bit 10), base address. */
+/*
+ * KVM's rules for a new IA32_APIC_BASE (SDM vol. 3 10.12.5): no reserved
+ * bit (above MAXPHYADDR, 7:0 and 9, EXTD without x2APIC in the guest's
+ * CPUID), never x2APIC without EN; and for the guest, x2APIC -> xAPIC and
+ * disabled -> x2APIC only through the other path.
+ */
+bool hvx_apic_base_valid(struct hvx_vcpu *vcpu, u64 val, bool host)
+{
+	u64 old = vcpu->x86.apic_base;
+	u64 reserved = 0x2ffULL;
+	bool was_x2 = old & X2APIC_ENABLE, x2 = val & X2APIC_ENABLE;
+	bool was_en = old & MSR_IA32_APICBASE_ENABLE, en = val & MSR_IA32_APICBASE_ENABLE;
+	u32 eax, ebx, ecx, edx;
+
+	hvx_guest_cpuid(vcpu, 1, 0, &eax, &ebx, &ecx, &edx);
+	if (!(ecx & BIT(X86_FEATURE_X2APIC & 31)))
+		reserved |= X2APIC_ENABLE;
+	if ((val & reserved) || val >> boot_cpu_data.x86_phys_bits)
+		return false;
+	if (x2 && !en)
+		return false;
+	if (!host && was_x2 && en && !x2)
+		return false;
+	if (!host && !was_en && x2)
+		return false;
+	return true;
+}
+
 int hvx_lapic_set_base(struct hvx_vcpu *vcpu, u64 val, bool host)
 {
 	struct hvx_lapic *l = vcpu->lapic;
 	u64 old = vcpu->x86.apic_base;
-	u64 valid = 0xfffff000ULL | MSR_IA32_APICBASE_ENABLE | MSR_IA32_APICBASE_BSP |
-		    (l ? X2APIC_ENABLE : 0);
 	bool was_x2 = old & X2APIC_ENABLE, x2 = val & X2APIC_ENABLE;
-	bool en = val & MSR_IA32_APICBASE_ENABLE;
 	unsigned long flags;
 
-	if ((val & ~valid) || val >> boot_cpu_data.x86_phys_bits)
-		return 1;
-	/* x2APIC needs enable; x2APIC -> xAPIC only through disabled (SDM 10.12.5). */
-	if (!host && ((x2 && !en) || (was_x2 && !x2 && en)))
+	if (!hvx_apic_base_valid(vcpu, val, host))
 		return 1;
 	vcpu->x86.apic_base = val;
 	if (!l)
@@ -808,7 +831,7 @@ void hvx_lapic_reset(struct hvx_vcpu *vcpu, bool init)
 	for (i = 0; i < ARRAY_SIZE(hvx_lvt_regs); i++)
 		reg_set(l, hvx_lvt_regs[i], APIC_LVT_MASKED);
 	/* The BSP takes the PIC through LINT0 (KVM's reset value). */
-	if (vcpu->id == 0 && !init)
+	if (vcpu->id == vcpu->vm->bsp_vcpu_id && !init)
 		reg_set(l, APIC_LVT0, APIC_MODE_EXTINT << 8);
 	l->tsc_deadline = 0;
 	l->timer_period = 0;
