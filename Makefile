@@ -67,15 +67,26 @@ build/static/hvx: FORCE
 testbed-build: $(foreach t,$(KERNEL_TAGS),build/ko/$(t)/hvx.ko) build/static/hvx
 	$(MAKE) -C selftests WERROR=1
 
-check: deps testbed-build
+# Linux's KVM selftests from linux-source-<tag>, static (the kvmst stages).
+kvm-selftests:
+	@for t in $(KERNEL_TAGS); do testbed/kvm-selftests.sh $$t >/dev/null || exit 1; done
+
+check: deps testbed-build kvm-selftests
 	testbed/check.sh
+
+# The kvmst stages' oracle: KVM's own results in the same testbed, written
+# to testbed/kvm-selftests/kvm-<tag>.expected (commit them).
+kvmst-reference: deps kvm-selftests
+	@for t in $(KERNEL_TAGS); do testbed/fetch-kernels.sh $$t >/dev/null; done
+	$(MAKE) -C selftests WERROR=1
+	testbed/kvmst-reference.sh $(KERNEL_TAGS)
 
 # Shadow paging: the selftests in QEMU with NPT hidden, both kernels.
 check-shadow: deps testbed-build
 	testbed/check.sh shadow-6.1 shadow-6.12
 
 # One testbed: make check-svm-6.1, check-vmx-6.12, ...
-check-%: deps testbed-build
+check-%: deps testbed-build kvm-selftests
 	testbed/check.sh $*
 
 # The reference run: the guest-ABI selftests on KVM (testbed/run-suite.sh
@@ -124,4 +135,4 @@ clean:
 	$(MAKE) -C vmm-user clean
 	rm -rf build
 
-.PHONY: all module vmm selftests unit testbed-build check check-shadow demo bench deps clean FORCE
+.PHONY: all module vmm selftests unit testbed-build kvm-selftests kvmst-reference check check-shadow demo bench deps clean FORCE

@@ -35,6 +35,15 @@ static void check_extension_table(void)
 	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_IRQCHIP), 1);
 	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_USER_NMI), 1);
 	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_INTR_SHADOW), 1);
+	/* KVM conformance (issue 17): MSRs, stats, sync regs. */
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_GET_MSR_FEATURES), 1);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_MCE), 32);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_X86_USER_SPACE_MSR), 1);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_X86_MSR_FILTER), 1);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_BINARY_STATS_FD), 1);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_SYNC_REGS), KVM_SYNC_X86_VALID_FIELDS);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_ENABLE_CAP), 1);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_ENABLE_CAP_VM), 1);
 }
 
 /* Only what works may be advertised: none of these exist in hvx yet. */
@@ -42,7 +51,7 @@ static void check_extension_unimplemented(void)
 {
 	static const long caps[] = {
 		KVM_CAP_NOP_IO_DELAY, KVM_CAP_MULTI_ADDRESS_SPACE,
-		KVM_CAP_X86_SMM, KVM_CAP_GET_MSR_FEATURES, KVM_CAP_NESTED_STATE,
+		KVM_CAP_X86_SMM, KVM_CAP_NESTED_STATE,
 		-1, 0x7fffffff, HVX_CAP_INFO + 1, HVX_CAP_BASE - 1,
 	};
 	int fd = hvx_open();

@@ -48,6 +48,7 @@ run_ktap() {
 run_testbed() {
 	local stage=$1 dir=build/testbed/$1
 	[[ $stage != vmmboot-* ]] || dir=build/testbed/${stage#vmmboot-}-vmmboot
+	[[ $stage != kvmst-* ]] || dir=build/testbed/${stage#kvmst-}-kvmst
 	if testbed/run-suite.sh "$stage"; then
 		cp "$dir/results" "$results/$stage.results"
 	else
@@ -100,7 +101,7 @@ for stage in "${stages[@]}"; do
 		else
 			echo "SKIP emulate: arch-x86/emulate/tests not present" >"$results/$stage.results"
 		fi ;;
-	svm-*|vmx-*|nohv-*|shadow-*|vmxshadow-*)
+	svm-*|vmx-*|nohv-*|shadow-*|vmxshadow-*|kvmst-*)
 		run_testbed "$stage" ;;
 	*)
 		echo "FAIL $stage: unknown stage" >"$results/$stage.results" ;;

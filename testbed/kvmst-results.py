@@ -110,9 +110,10 @@ def read_table(path):
     return table
 
 
-def judge(label, run, expected, exceptions):
+def judge(label, run, expected, exceptions, only=None):
     out = []
-    for prog in sorted(set(run) | set(expected)):
+    progs = set(only) if only is not None else set(run) | set(expected)
+    for prog in sorted(progs):
         hvx_status, hvx_reason = run.get(prog, ('missing', 'did not run'))
         kvm_status, kvm_reason = expected.get(prog, ('unknown', 'not in the KVM reference'))
         name = f'{label}: kvm: {prog}'
@@ -138,6 +139,7 @@ def main():
     ap.add_argument('--exceptions')
     ap.add_argument('--write-expected')
     ap.add_argument('--boot-rc', type=int, default=None)
+    ap.add_argument('--list', help='judge only these programs (the run\'s own list)')
     ap.add_argument('serial')
     args = ap.parse_args()
 
@@ -161,7 +163,11 @@ def main():
 
     if not args.label or not args.expected:
         ap.error('--label and --expected are needed to judge a run')
-    out = judge(args.label, run, read_table(args.expected), read_table(args.exceptions))
+    only = None
+    if args.list:
+        with open(args.list) as f:
+            only = [l.strip() for l in f if l.strip()]
+    out = judge(args.label, run, read_table(args.expected), read_table(args.exceptions), only)
     done = any('hvx-testbed: done rc=' in l for l in lines)
     if args.boot_rc == 124:
         out.append(f'FAIL {args.label}: run finished (timed out)')

@@ -155,6 +155,13 @@ if [ "$mode" = kvmst ]; then
 	if [ "$kind" != kvmref ] && [ -f "$kvmst_ref" ]; then
 		awk '$2 == "timeout" { print $1, 30 }' "$kvmst_ref" >"$out/payload/kvmst/timeouts"
 	fi
+	# Bochs runs guest code some ten times slower than QEMU: on VMX, the
+	# programs that pass on KVM (the reference is KVM's SVM in QEMU).
+	if [ "$kind" = vmx ]; then
+		grep -Fxf <(awk '$2 == "pass" { print $1 }' "$kvmst_ref") \
+			"$out/payload/kvmst/list" >"$out/payload/kvmst/list.pass"
+		mv "$out/payload/kvmst/list.pass" "$out/payload/kvmst/list"
+	fi
 	cp "$top/build/selftests/kvm_hold" "$out/payload/selftests/"
 	boot_args+=(--timeout "${HVX_TESTBED_TIMEOUT:-3600}")
 	# Several of them (dirty_log_test, demand_paging_test, ...) give their
@@ -215,7 +222,7 @@ if [ "$mode" = kvmst ]; then
 	fi
 	"$top/testbed/kvmst-results.py" --label "$label" --boot-rc "$boot_rc" \
 		--expected "$kvmst_ref" --exceptions "$top/testbed/kvm-selftests/exceptions" \
-		"$out/serial.log" >"$out/results"
+		--list "$out/payload/kvmst/list" "$out/serial.log" >"$out/results"
 	exit 0
 fi
 if [ "$mode" = bench ]; then
