@@ -3,9 +3,9 @@
  * `hvx run` with small guests and bad input: the multiboot test kernel
  * (vmm_multiboot_guest.S, flat and ELF) prints on the serial port, sees its
  * command line, module and fw_cfg's CPU count and RAM size, and exits through port 0xf4 with the status the
- * module chose; a triple fault ends hvx with status 3 and the vCPU's state,
+ * module chose; a triple fault ends hvx with status 8 and the vCPU's state,
  * an i8042 reset with status 4; SIGTERM ends a running VM cleanly (status
- * 143, no tap left); on a terminal, Ctrl-A x quits with 0 and the terminal's
+ * 130, no tap left); on a terminal, Ctrl-A x quits with 0 and the terminal's
  * modes come back;
  * a truncated bzImage, a non-kernel file, --mem 1M, a missing disk file and
  * a tap that cannot be created each get a clear message and a non-zero exit.
@@ -56,9 +56,12 @@ static void multiboot_exit_status(const char *image, const char *name)
 	char *argv[] = { "hvx", "run", "--dev", (char *)dev, "--kernel", kernel, "--initrd", module,
 			 "--mem", "32M", "--cpus", "2", "--cmdline", "mb-test-arg", "--quiet", NULL };
 	status = vmm_run_once(&r, argv, RUN_TIMEOUT_S);
-	/* fw_cfg as the kernel read it: signature, 2 CPUs, 32 MiB in hex. */
+	/*
+	 * fw_cfg as the kernel read it: signature, 2 CPUs, 32 MiB in hex. The
+	 * command line is --cmdline verbatim: no Linux defaults in front.
+	 */
 	vmm_ktap_result(status == ((MODULE_BYTE << 1) | 1) && has(&r, "hello from a multiboot kernel") &&
-			has(&r, "mb-test-arg") && has(&r, "fw_cfg: QEMU cpus=0002 ram=02000000"), name,
+			has(&r, "cmdline: mb-test-arg") && has(&r, "fw_cfg: QEMU cpus=0002 ram=02000000"), name,
 			"status %d (want %d), output:\n%s", status, (MODULE_BYTE << 1) | 1, r.out);
 	vmm_run_free(&r);
 }
@@ -108,11 +111,11 @@ static void sigterm_ends_vm(void)
 	tap_seen = stat("/sys/class/net/" TAP_NAME, &st) == 0;
 	kill(r.pid, SIGTERM);
 	status = vmm_run_wait_exit(&r, RUN_TIMEOUT_S);
-	vmm_ktap_result(up && tap_seen && status == 128 + SIGTERM &&
+	vmm_ktap_result(up && tap_seen && status == 130 &&
 			stat("/sys/class/net/" TAP_NAME, &st) != 0, "sigterm_ends_vm",
 			"greeting %s, tap while running %s, status %d (want %d), tap after: %s; output:\n%s",
 			up ? "seen" : "missing", tap_seen ? "present" : "missing", status,
-			128 + SIGTERM, stat("/sys/class/net/" TAP_NAME, &st) ? "gone" : "left behind",
+			130, stat("/sys/class/net/" TAP_NAME, &st) ? "gone" : "left behind",
 			r.out);
 	vmm_run_free(&r);
 }
@@ -213,7 +216,7 @@ int main(void)
 	multiboot_exit_status("vmm_multiboot.bin", "multiboot_flat_exit_status");
 	multiboot_exit_status("vmm_multiboot.elf", "multiboot_elf_exit_status");
 	/* Status 3 with the vCPU's registers; status 4 for a reset. */
-	multiboot_action("triple_fault_dumps_state", 0xff, 3, "triple fault", "rip ");
+	multiboot_action("triple_fault_dumps_state", 0xff, 8, "triple fault", "rip ");
 	multiboot_action("i8042_reset_reported", 0xfe, 4, "reset the machine", "i8042");
 	sigterm_ends_vm();
 	console_escape_quits("console_escape_quits", "serial");
@@ -233,8 +236,8 @@ int main(void)
 		fclose(f);
 	}
 	free(data);
-	bad_input("truncated_bzimage", (char *[]){ "--kernel", truncated, NULL }, 1, "truncated bzImage");
-	bad_input("not_a_kernel", (char *[]){ "--kernel", "/payload/run.sh", NULL }, 1,
+	bad_input("truncated_bzimage", (char *[]){ "--kernel", truncated, NULL }, 6, "truncated bzImage");
+	bad_input("not_a_kernel", (char *[]){ "--kernel", "/payload/run.sh", NULL }, 6,
 		  "not a kernel hvx can boot");
 	bad_input("mem_too_small", (char *[]){ "--kernel", bzimage, "--mem", "1M", NULL }, 2,
 		  "allowed: 16M to 1T");

@@ -120,7 +120,7 @@ static void console_signal(struct vm *vm, int signal_fd)
 	if (read(signal_fd, &si, sizeof(si)) != sizeof(si))
 		return;
 	snprintf(why, sizeof(why), "terminated by SIG%s", sigabbrev_np(si.ssi_signo) ?: "?");
-	vm_request_shutdown(vm, RUN_EXIT_SIGNAL_BASE + si.ssi_signo, why);
+	vm_request_shutdown(vm, RUN_EXIT_SIGNAL, why);
 }
 
 int console__run(struct vm *vm, const struct console_sink *sink, int signal_fd)

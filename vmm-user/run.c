@@ -76,8 +76,8 @@ static const struct run_option_doc {
 	{ { "initrd", required_argument, NULL, OPT_INITRD }, "FILE",
 	  "initial ramdisk; repeat for more (Linux: concatenated; multiboot: one module each)" },
 	{ { "cmdline", required_argument, NULL, OPT_CMDLINE }, "TEXT",
-	  "appended to the kernel command line \"" RUN_CONSOLE_SERIAL " " RUN_DEFAULT_CMDLINE
-	  "\" (console=hvc0 with --console virtio)" },
+	  "Linux: appended to \"" RUN_CONSOLE_SERIAL " " RUN_DEFAULT_CMDLINE
+	  "\" (console=hvc0 with --console virtio); multiboot: the whole command line" },
 	{ { "mem", required_argument, NULL, OPT_MEM }, "SIZE",
 	  "guest RAM, 16M to 1T; suffix K, M, G or T, a plain number is MiB (default 256M)" },
 	{ { "cpus", required_argument, NULL, OPT_CPUS }, "N",
@@ -119,13 +119,14 @@ static void run_usage(FILE *f)
 	}
 	fprintf(f, "\nExit status:\n"
 		   "  0     the guest powered off (ACPI S5), or Ctrl-A x\n"
-		   "  1     hvx failed: bad image, no device, a device failed\n"
 		   "  2     bad command line\n"
-		   "  3     the guest crashed the vCPU: triple fault, failed entry, internal\n"
-		   "        error (the vCPU state is printed)\n"
 		   "  4     the guest reset the machine (hvx does not reboot it)\n"
-		   "  2N+1  the guest wrote N to port 0xf4 (QEMU's isa-debug-exit)\n"
-		   "  128+S ended by signal S (SIGINT, SIGTERM, SIGHUP)\n");
+		   "  6     hvx failed: bad image, no device, a device failed\n"
+		   "  8     the guest crashed the vCPU: triple fault, failed entry, internal\n"
+		   "        error (the vCPU state is printed)\n"
+		   "  130   ended by SIGINT, SIGTERM or SIGHUP\n"
+		   "  2N+1  the guest wrote N to port 0xf4 (QEMU's isa-debug-exit); hvx's\n"
+		   "        own statuses are even, so they never look like a guest's\n");
 }
 
 static int run_bad_value(const char *opt, const char *value, const char *allowed)
@@ -340,6 +341,7 @@ static int run_vm(struct run_options *o, int signal_fd)
 		goto out;
 	}
 	o->boot.cmdline = cmdline;
+	o->boot.user_cmdline = o->user_cmdline ? o->user_cmdline : "";
 	if (loader__load(vm, &o->boot))
 		goto out;
 	vmm_debug("%u vCPU(s), %llu MiB, booting %s", o->cpus,

@@ -23,12 +23,17 @@
 #define VM_MAX_VCPUS	64
 
 /* Exit statuses of `hvx run` (besides isa-debug-exit's (v << 1) | 1). */
+/*
+ * `hvx run`'s own outcomes are even: every odd status belongs to the guest,
+ * (N << 1) | 1 for N written to isa-debug-exit (port 0xf4), as under QEMU,
+ * so a test kernel's result can never be mistaken for hvx's.
+ */
 #define RUN_EXIT_POWEROFF	0	/* guest powered off, or Ctrl-A x */
-#define RUN_EXIT_ERROR		1	/* setup failed, a device failed */
 #define RUN_EXIT_USAGE		2	/* bad command line */
-#define RUN_EXIT_CRASH		3	/* triple fault, failed entry, internal error */
 #define RUN_EXIT_RESET		4	/* the guest asked for a reset (not rebooted) */
-#define RUN_EXIT_SIGNAL_BASE	128	/* + signal number: SIGINT, SIGTERM, SIGHUP */
+#define RUN_EXIT_ERROR		6	/* setup failed, a device failed */
+#define RUN_EXIT_CRASH		8	/* triple fault, failed entry, internal error */
+#define RUN_EXIT_SIGNAL		130	/* SIGINT, SIGTERM or SIGHUP (named on stderr) */
 
 struct trap {
 	uint64_t base, len;

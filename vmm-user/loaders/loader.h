@@ -19,7 +19,8 @@ struct boot_spec {
 	const char *kernel;
 	const char *initrds[BOOT_MAX_INITRDS];	/* multiboot: modules */
 	unsigned int nr_initrds;
-	const char *cmdline;			/* the whole command line */
+	const char *cmdline;			/* Linux's: hvx's defaults + the user's */
+	const char *user_cmdline;		/* --cmdline alone, verbatim ("" if none) */
 	uint64_t rsdp;				/* ACPI RSDP, for protocols that pass it */
 };
 

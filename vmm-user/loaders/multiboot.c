@@ -141,7 +141,8 @@ int multiboot__load(struct vm *vm, const struct file_buf *kernel, const struct b
 	if (h.flags & MB_HDR_VIDEO_MODE)
 		vmm_info("%s: asks for a video mode; hvx has no display, ignored", kernel->path);
 
-	ret = guest_write(vm, LAYOUT_CMDLINE, spec->cmdline, strlen(spec->cmdline) + 1,
+	/* A multiboot kernel is no Linux: it gets --cmdline verbatim. */
+	ret = guest_write(vm, LAYOUT_CMDLINE, spec->user_cmdline, strlen(spec->user_cmdline) + 1,
 			  "command line");
 	if (ret)
 		return ret;
