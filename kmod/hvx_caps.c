@@ -22,6 +22,11 @@ static long hvx_cap_nr_vcpus(struct hvx_vm *vm)
 	return min_t(long, num_online_cpus(), HVX_MAX_VCPUS);
 }
 
+static long hvx_cap_guest_debug2(struct hvx_vm *vm)
+{
+	return hvx_guest_debug_valid_mask();
+}
+
 /* XCR0 exists only where the CPU has XSAVE (KVM_SET_XCRS is EINVAL otherwise). */
 static long hvx_cap_xcrs(struct hvx_vm *vm)
 {
@@ -43,6 +48,8 @@ static const struct hvx_cap hvx_cap_table[] = {
 	{ KVM_CAP_SYNC_REGS,		NULL, KVM_SYNC_X86_VALID_FIELDS },
 	{ KVM_CAP_SET_BOOT_CPU_ID,	NULL, 1 },
 	{ KVM_CAP_BINARY_STATS_FD,	NULL, 1 },
+	{ KVM_CAP_SET_GUEST_DEBUG,	NULL, 1 },
+	{ KVM_CAP_SET_GUEST_DEBUG2,	hvx_cap_guest_debug2 },
 	{ KVM_CAP_EXT_CPUID,		NULL, 1 },
 	{ KVM_CAP_SET_TSS_ADDR,		NULL, 1 },
 	{ KVM_CAP_MP_STATE,		NULL, 1 },

@@ -175,6 +175,7 @@ enum hvx_request {
 	HVX_REQ_EVENT,		/* an event may be deliverable: re-evaluate before entry */
 	HVX_REQ_INIT_SIPI,	/* INIT or SIPI arrived: handle it outside guest mode */
 	HVX_REQ_TRIPLE_FAULT,	/* a fault while delivering #DF: KVM_EXIT_SHUTDOWN */
+	HVX_REQ_DEBUG_STEP,	/* the debugger's step ended on an instruction hvx retired */
 };
 
 /* hvx_vcpu.apic_events bits: INIT/SIPI signals not yet acted on. */

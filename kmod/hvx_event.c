@@ -148,7 +148,8 @@ void hvx_vcpu_deliver_sipi(struct hvx_vcpu *vcpu, u8 vector)
 bool hvx_interrupt_allowed(struct hvx_vcpu *vcpu)
 {
 	hvx_x86_get(vcpu, HVX_REG_EVENTS);
-	return (vcpu->x86.rflags & X86_EFLAGS_IF) && !vcpu->x86.interrupt_shadow;
+	return (vcpu->x86.rflags & X86_EFLAGS_IF) && !vcpu->x86.interrupt_shadow &&
+	       !hvx_debug_blocks_irqs(vcpu);
 }
 
 static bool hvx_nmi_allowed(struct hvx_vcpu *vcpu)

@@ -76,7 +76,10 @@ void hvx_retire_insn(struct hvx_vcpu *vcpu, u64 rip)
 		vcpu->x86.interrupt_shadow = false;
 		hvx_x86_put(vcpu, HVX_REG_EVENTS);
 	}
-	if (vcpu->x86.rflags & X86_EFLAGS_TF)
+	/* The VMM's debugger stepping the guest comes first (KVM's order). */
+	if (hvx_debug_singlestep(vcpu))
+		set_bit(HVX_REQ_DEBUG_STEP, &vcpu->requests);
+	else if (vcpu->x86.rflags & X86_EFLAGS_TF)
 		hvx_singlestep_trap(vcpu);
 }
 

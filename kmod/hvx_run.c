@@ -42,6 +42,11 @@ long hvx_vcpu_run(struct hvx_vcpu *vcpu)
 		goto out;
 	}
 	for (;;) {
+		/* A debugger's step over an instruction hvx retired ends here. */
+		if (test_and_clear_bit(HVX_REQ_DEBUG_STEP, &vcpu->requests)) {
+			r = hvx_debug_step_exit(vcpu);
+			break;
+		}
 		if (signal_pending(current)) {
 			hvx_vcpu_stat_inc(vcpu, HVX_STAT_SIGNAL_EXITS);
 			run->exit_reason = KVM_EXIT_INTR;

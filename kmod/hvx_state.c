@@ -445,6 +445,7 @@ static const struct {
 	{ KVM_NMI,		hvx_vcpu_nmi },
 	{ KVM_GET_MSRS,		hvx_vcpu_get_msrs },
 	{ KVM_X86_SETUP_MCE,	hvx_vcpu_setup_mce },
+	{ KVM_SET_GUEST_DEBUG,	hvx_vcpu_set_guest_debug },
 	{ KVM_X86_SET_MCE,	hvx_vcpu_set_mce },
 	{ KVM_SET_MSRS,		hvx_vcpu_set_msrs },
 	{ KVM_GET_LAPIC,	hvx_lapic_get_state_ioctl },

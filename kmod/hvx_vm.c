@@ -155,6 +155,8 @@ int hvx_vm_create(unsigned long type)
 	}
 	kref_init(&vm->ref);
 	mutex_init(&vm->lock);
+	/* KVM's default; KVM_CAP_MSR_PLATFORM_INFO can take it away. */
+	vm->guest_reads_platform_info = true;
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	r = hvx_memslots_init(vm);

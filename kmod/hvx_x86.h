@@ -152,6 +152,10 @@ struct hvx_x86 {
 	/* String port I/O: elements buffered in the PIO page. */
 	u32 pio_count, pio_index;
 
+	/* KVM_SET_GUEST_DEBUG (arch-x86/guest_debug.c). */
+	u32 guest_debug;		/* KVM_GUESTDBG_*, 0 when off */
+	u64 entry_rflags;		/* the guest's RFLAGS at the last entry */
+
 	/* The guest's CPUID table, from KVM_SET_CPUID2. */
 	struct kvm_cpuid_entry2 *cpuid;
 	u32 cpuid_nent;
@@ -166,6 +170,18 @@ enum hvx_exc_vector {
 };
 
 struct hvx_vcpu;
+
+/* arch-x86/guest_debug.c: KVM_SET_GUEST_DEBUG. */
+long hvx_guest_debug_valid_mask(void);
+long hvx_vcpu_set_guest_debug(struct hvx_vcpu *vcpu, void __user *argp);
+bool hvx_debug_singlestep(struct hvx_vcpu *vcpu);
+bool hvx_debug_intercept_bp(struct hvx_vcpu *vcpu);
+bool hvx_debug_blocks_irqs(struct hvx_vcpu *vcpu);
+u64 hvx_debug_entry_rflags(struct hvx_vcpu *vcpu, u64 rflags);
+u64 hvx_debug_exit_rflags(struct hvx_vcpu *vcpu, u64 guest_before, u64 hw);
+int hvx_debug_exit(struct hvx_vcpu *vcpu, u8 vector, u64 pc, u64 dr6);
+u64 hvx_debug_linear_rip(struct hvx_vcpu *vcpu);
+int hvx_debug_step_exit(struct hvx_vcpu *vcpu);
 
 /* hvx_x86.c: the state cache, reset, consistency rules. */
 void hvx_x86_get(struct hvx_vcpu *vcpu, u32 classes);

@@ -36,7 +36,6 @@
 #define MSR_AMD64_NB_CFG	0xc001001f
 #define MSR_K7_HWCR		0xc0010015
 #define MSR_K7_CLK_CTL		0xc001001b
-#define MSR_STAR		0xc0000081
 #define MCG_CTL_P		(1ULL << 8)
 #define MCG_SER_P		(1ULL << 24)
 #define MCI_STATUS_VAL		(1ULL << 63)
@@ -206,11 +205,11 @@ static void guest_model_msrs(void)
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_AMD64_NB_CFG, 0x1234), GUEST_NO_EXCEPTION);
 	GUEST_ASSERT_EQ(rdmsr(MSR_AMD64_NB_CFG), 0);
 	GUEST_ASSERT_EQ(rdmsr(MSR_K7_CLK_CTL), 0x20000000);
-	/* PLATFORM_INFO is #GP until the VMM allows it (KVM_CAP_MSR_PLATFORM_INFO). */
-	GUEST_ASSERT_EQ(rdmsr_safe(MSR_PLATFORM_INFO, &val), GP_VECTOR);
-	GUEST_SYNC(0);
+	/* PLATFORM_INFO: readable by default; #GP once the VMM says no. */
 	GUEST_ASSERT_EQ(rdmsr_safe(MSR_PLATFORM_INFO, &val), GUEST_NO_EXCEPTION);
 	GUEST_ASSERT(val & PLATFORM_INFO_CPUID_FAULT);
+	GUEST_SYNC(0);
+	GUEST_ASSERT_EQ(rdmsr_safe(MSR_PLATFORM_INFO, &val), GP_VECTOR);
 	/* CPUID faulting: only bit 0 exists; CPL 0 still runs CPUID. */
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_MISC_FEATURES, 2), GP_VECTOR);
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_MISC_FEATURES, 1), GUEST_NO_EXCEPTION);
@@ -227,7 +226,7 @@ static void model_msrs(void)
 {
 	struct vm *vm = vm_create(VM_MEM_DEFAULT);
 	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_model_msrs);
-	struct kvm_enable_cap cap = { .cap = KVM_CAP_MSR_PLATFORM_INFO, .args = { 1 } };
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_MSR_PLATFORM_INFO, .args = { 0 } };
 
 	ASSERT_EQ(ioctl(vm->dev, KVM_CHECK_EXTENSION, KVM_CAP_MSR_PLATFORM_INFO), 1);
 	vcpu_run_ucall(vcpu, UCALL_SYNC, NULL);
@@ -246,6 +245,7 @@ static void msr_round_trip(void)
 	struct kvm_msr_list probe = { 0 }, *list;
 	struct kvm_msrs *m;
 	unsigned int i;
+	int r;
 
 	ASSERT_ERRNO(ioctl(vm->dev, KVM_GET_MSR_INDEX_LIST, &probe), E2BIG);
 	list = calloc(1, sizeof(*list) + probe.nmsrs * sizeof(list->indices[0]));
@@ -255,8 +255,13 @@ static void msr_round_trip(void)
 	m->nmsrs = list->nmsrs;
 	for (i = 0; i < list->nmsrs; i++)
 		m->entries[i].index = list->indices[i];
-	ASSERT_EQ(CHECK_OK(ioctl(vcpu->fd, KVM_GET_MSRS, m)), list->nmsrs);
-	ASSERT_EQ(CHECK_OK(ioctl(vcpu->fd, KVM_SET_MSRS, m)), list->nmsrs);
+	r = CHECK_OK(ioctl(vcpu->fd, KVM_GET_MSRS, m));
+	ASSERT_TRUE(r == (int)list->nmsrs, "KVM_GET_MSRS stopped at %d of %u, MSR %#x", r,
+		    list->nmsrs, r < (int)list->nmsrs ? m->entries[r].index : 0);
+	r = CHECK_OK(ioctl(vcpu->fd, KVM_SET_MSRS, m));
+	ASSERT_TRUE(r == (int)list->nmsrs, "KVM_SET_MSRS stopped at %d of %u, MSR %#x = %#llx", r,
+		    list->nmsrs, r < (int)list->nmsrs ? m->entries[r].index : 0,
+		    r < (int)list->nmsrs ? (unsigned long long)m->entries[r].data : 0);
 	ktap_print("%u MSRs read and written back", list->nmsrs);
 	free(m);
 	free(list);
@@ -280,8 +285,8 @@ static void feature_msrs(void)
 		one.e.index = list->indices[i];
 		ASSERT_EQ(CHECK_OK(ioctl(dev, KVM_GET_MSRS, &one)), 1);
 	}
-	/* An MSR that is no feature MSR stops the list. */
-	one.e.index = MSR_STAR;
+	/* An MSR nobody has stops the list. */
+	one.e.index = 0xdeadbeef;
 	ASSERT_EQ(CHECK_OK(ioctl(dev, KVM_GET_MSRS, &one)), 0);
 	free(list);
 }

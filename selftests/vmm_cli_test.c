@@ -246,7 +246,7 @@ int main(void)
 		  "No such file or directory");
 	/* Linux refuses interface names with spaces: the tap cannot be created. */
 	bad_input("tap_cannot_be_created", (char *[]){ "--kernel", mbbin, "--net", "tap=bad name", NULL },
-		  1, "bad name");
+		  6, "bad name");
 	bad_input("bad_console_value", (char *[]){ "--kernel", mbbin, "--console", "hvc", NULL }, 2,
 		  "allowed: serial or virtio");
 	bad_input("help_lists_console", (char *[]){ "--help", NULL }, 0, "--console serial|virtio");

@@ -23,7 +23,7 @@ RESULT = re.compile(r'^(not ok|ok) (\d+)\s*-?\s*([^#]*?)\s*(?:#\s*(.*))?$')
 PLAN = re.compile(r'^1\.\.(\d+)')
 # Lines a healthy kernel never prints. Matched anywhere in the console log.
 SPLATS = re.compile(
-    r'WARNING:|BUG:|Oops|general protection|scheduling while atomic|'
+    r'WARNING:|(?<![A-Za-z_])BUG:|Oops|general protection|scheduling while atomic|'
     r'Call Trace:|kernel BUG|UBSAN:|KASAN:|possible circular locking|'
     r'possible recursive locking|inconsistent lock state|'
     r'rcu: INFO:|detected stall|blocked for more than|Kernel panic|'

@@ -82,7 +82,7 @@ int hvx_mce_get_msr(struct hvx_vcpu *vcpu, u32 msr, u64 *val, bool host)
 		*val = m->mcg_ctl;
 		return 0;
 	}
-	if (msr >= MSR_IA32_MC0_CTL2) {
+	if (msr < MSR_IA32_MC0_CTL) {
 		/* No CMCI: the VMM may read a bank's CTL2 as 0, the guest not. */
 		if (msr >= MSR_IA32_MCx_CTL2(hvx_mce_nr_banks(vcpu)) || !host)
 			return 1;
@@ -126,7 +126,7 @@ int hvx_mce_set_msr(struct hvx_vcpu *vcpu, u32 msr, u64 val, bool host)
 		m->mcg_ctl = val;
 		return 0;
 	}
-	if (msr >= MSR_IA32_MC0_CTL2) {
+	if (msr < MSR_IA32_MC0_CTL) {	/* MCi_CTL2, 0x280 on */
 		if (msr >= MSR_IA32_MCx_CTL2(hvx_mce_nr_banks(vcpu)))
 			return 1;
 		return val || !host;	/* without CMCI only the VMM's 0 */

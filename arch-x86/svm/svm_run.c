@@ -110,7 +110,12 @@ void svm_set_event_windows(struct hvx_vcpu *vcpu, bool irq, bool nmi)
 	c->int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_INTR_PRIO_MASK |
 			SVM_INT_CTL_V_IGN_TPR);
 	c->intercept_misc1 &= ~(SVM_INTERCEPT_VINTR | SVM_INTERCEPT_IRET);
-	c->intercept_exceptions &= ~BIT(SVM_VEC_DB);
+	c->intercept_exceptions &= ~(BIT(SVM_VEC_DB) | BIT(SVM_VEC_BP));
+	/* KVM_SET_GUEST_DEBUG: the debugger's #DB and #BP. */
+	if (hvx_debug_singlestep(vcpu))
+		c->intercept_exceptions |= BIT(SVM_VEC_DB);
+	if (hvx_debug_intercept_bp(vcpu))
+		c->intercept_exceptions |= BIT(SVM_VEC_BP);
 	if (irq) {
 		c->int_ctl |= SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_INTR_PRIO_MASK |
 			      SVM_INT_CTL_V_IGN_TPR;
@@ -163,7 +168,8 @@ static void svm_load_regs(struct hvx_vcpu *vcpu)
 	save->rax = x->gprs[HVX_RAX];
 	save->rsp = x->gprs[HVX_RSP];
 	save->rip = x->rip;
-	save->rflags = x->rflags;
+	x->entry_rflags = x->rflags;
+	save->rflags = hvx_debug_entry_rflags(vcpu, x->rflags);
 	if (svm->nmi_singlestep)
 		save->rflags |= X86_EFLAGS_TF | X86_EFLAGS_RF;
 }
@@ -242,7 +248,7 @@ static void svm_after_exit(struct hvx_vcpu *vcpu)
 	x->gprs[HVX_RAX] = vmcb->save.rax;
 	x->gprs[HVX_RSP] = vmcb->save.rsp;
 	x->rip = vmcb->save.rip;
-	x->rflags = vmcb->save.rflags;
+	x->rflags = hvx_debug_exit_rflags(vcpu, x->entry_rflags, vmcb->save.rflags);
 	if (svm->nmi_singlestep) {
 		/* Our TF/RF are not the guest's. */
 		x->rflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_RF);
@@ -360,6 +366,13 @@ static int svm_handle_db(struct hvx_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 
+	/* The VMM's debugger steps the guest: its exit, whatever else stepped. */
+	if (hvx_debug_singlestep(vcpu)) {
+		u64 dr6 = svm->vmcb->save.dr6;
+
+		svm->vmcb->save.dr6 &= ~DR_STEP;
+		return hvx_debug_exit(vcpu, HVX_EXC_DB, hvx_debug_linear_rip(vcpu), dr6);
+	}
 	if (svm->nmi_singlestep && !(svm->singlestep_rflags & X86_EFLAGS_TF)) {
 		/* Ours alone: the guest never sees it. */
 		svm->vmcb->save.dr6 &= ~DR_STEP;
@@ -422,6 +435,8 @@ static int svm_handle_exit(struct hvx_vcpu *vcpu)
 		hvx_vcpu_stat_inc(vcpu, HVX_STAT_NMI_WINDOW_EXITS);
 		return svm_handle_iret(vcpu);
 	case SVM_EXIT_EXCP_DB:	return svm_handle_db(vcpu);
+	case SVM_EXIT_EXCP_BP:	/* intercepted only for KVM_GUESTDBG_USE_SW_BP */
+		return hvx_debug_exit(vcpu, HVX_EXC_BP, hvx_debug_linear_rip(vcpu), 0);
 	case SVM_EXIT_WRITE_CR8: return svm_handle_cr8_write(vcpu);
 	case SVM_EXIT_PAUSE:
 		schedule();	/* the guest spins: let someone else run */

@@ -454,6 +454,7 @@ enum vmx_exit_reason {
  * as on KVM.
  */
 #define VMX_VECTOR_DB			1
+#define VMX_VECTOR_BP			3
 #define VMX_VECTOR_UD			6
 #define VMX_VECTOR_MC			18
 #define VMX_EXCEPTION_BITMAP		(BIT(VMX_VECTOR_UD) | BIT(VMX_VECTOR_MC))

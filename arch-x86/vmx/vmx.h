@@ -102,6 +102,9 @@ struct vmx_vcpu {
 	u64 vm86_iopl;			/* the guest's RFLAGS.IOPL */
 	bool vm86_capture, vm86_kick;
 	struct hvx_event vm86_event;
+
+	/* VMCS_EXCEPTION_BITMAP: the mode's (vmx_set_exception_bitmap) and as written. */
+	u32 exc_bitmap_base, exc_bitmap;
 };
 
 static inline struct vmx_vcpu *to_vmx(struct hvx_vcpu *vcpu)
@@ -120,6 +123,9 @@ void vmx_cache_regs(struct hvx_vcpu *vcpu, u32 mask);
 void vmx_prepare_flush(struct hvx_vcpu *vcpu);
 void vmx_flush_regs(struct hvx_vcpu *vcpu);
 void vmx_init_vmcs(struct hvx_vcpu *vcpu);
+/* The exception bitmap a mode needs; the debugger's #DB/#BP are added to it. */
+void vmx_set_exception_bitmap(struct vmx_vcpu *vmx, u32 base);
+void vmx_sync_exception_bitmap(struct hvx_vcpu *vcpu);
 int vmx_invept(int type, u64 eptp);
 int vmx_invvpid(int type, u16 vpid);
 

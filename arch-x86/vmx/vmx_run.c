@@ -336,7 +336,8 @@ static void vmx_read_exit(struct hvx_vcpu *vcpu, int result)
 		e->gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS);
 	x->gprs[HVX_RSP] = vmcs_readl(VMCS_GUEST_RSP);
 	x->rip = vmcs_readl(VMCS_GUEST_RIP);
-	x->rflags = vmx_vm86_rflags_out(vcpu, vmcs_readl(VMCS_GUEST_RFLAGS));
+	x->rflags = hvx_debug_exit_rflags(vcpu, x->entry_rflags,
+					  vmx_vm86_rflags_out(vcpu, vmcs_readl(VMCS_GUEST_RFLAGS)));
 	if (e->reason & EXIT_REASON_FAILED_ENTRY)
 		return;
 	/* VM exits keep "IA-32e mode guest" equal to EFER.LMA (SDM 28.2). */
@@ -400,9 +401,11 @@ static int vmx_enter(struct hvx_vcpu *vcpu, int *result)
 	hvx_event_inject(vcpu);
 	vmcs_writel(VMCS_GUEST_RSP, x->gprs[HVX_RSP]);
 	vmcs_writel(VMCS_GUEST_RIP, x->rip);
-	vmcs_writel(VMCS_GUEST_RFLAGS, vmx_vm86_rflags_in(vcpu));
+	x->entry_rflags = x->rflags;
+	vmx_sync_exception_bitmap(vcpu);
+	vmcs_writel(VMCS_GUEST_RFLAGS, hvx_debug_entry_rflags(vcpu, vmx_vm86_rflags_in(vcpu)));
 	/* Single-stepping out of an interrupt shadow needs a pending #DB (SDM 26.3.1.5). */
-	if ((x->rflags & X86_EFLAGS_TF) &&
+	if ((hvx_debug_entry_rflags(vcpu, x->rflags) & X86_EFLAGS_TF) &&
 	    (vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
 	     (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)))
 		vmcs_writel(VMCS_GUEST_PENDING_DBG,
@@ -614,6 +617,12 @@ static int vmx_handle_exception(struct hvx_vcpu *vcpu)
 	/* Host NMIs and machine checks were forwarded right after the exit. */
 	if (hw && vector == VMX_VECTOR_UD)
 		return vmx_handle_ud(vcpu);
+	/* KVM_SET_GUEST_DEBUG: the debugger's step (DR6 bits in the qualification) and INT3. */
+	if (vector == VMX_VECTOR_DB && hvx_debug_singlestep(vcpu))
+		return hvx_debug_exit(vcpu, HVX_EXC_DB, hvx_debug_linear_rip(vcpu),
+				      DR6_RESERVED | to_vmx(vcpu)->exit.qualification);
+	if (vector == VMX_VECTOR_BP && hvx_debug_intercept_bp(vcpu))
+		return hvx_debug_exit(vcpu, HVX_EXC_BP, hvx_debug_linear_rip(vcpu), 0);
 	if (to_vmx(vcpu)->vm86_active)
 		return vmx_vm86_handle_exception(vcpu);
 	if (hw && vector == 14 && hvx_shadow_enabled())

@@ -32,7 +32,7 @@ void vmx_shadow_init_vmcs(struct vmx_vcpu *vmx)
 	vmx->proc |= PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING | PROC_INVLPG_EXITING;
 	vmcs_write32(VMCS_PROC_CONTROLS, vmx->proc);
 	vmcs_write32(VMCS_PROC_CONTROLS2, proc2 & ~(PROC2_EPT | PROC2_UNRESTRICTED_GUEST));
-	vmcs_write32(VMCS_EXCEPTION_BITMAP, VMX_EXCEPTION_BITMAP | BIT(VMX_VECTOR_PF));
+	vmx_set_exception_bitmap(vmx, VMX_EXCEPTION_BITMAP | BIT(VMX_VECTOR_PF));
 	vmcs_writel(VMCS_CR0_GUEST_HOST_MASK, ~0UL);
 	vmcs_writel(VMCS_CR4_GUEST_HOST_MASK, ~0UL);
 	vmx->vm86_active = false;

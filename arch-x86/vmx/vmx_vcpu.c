@@ -517,6 +517,29 @@ void vmx_flush_regs(struct hvx_vcpu *vcpu)
  * The whole VMCS from scratch: controls, constant host state, and the
  * architectural reset state for the guest. VMCS current, preemption off.
  */
+void vmx_set_exception_bitmap(struct vmx_vcpu *vmx, u32 base)
+{
+	vmx->exc_bitmap_base = base;
+	vmx->exc_bitmap = base;
+	vmcs_write32(VMCS_EXCEPTION_BITMAP, base);
+}
+
+/* Before an entry, VMCS current: KVM_SET_GUEST_DEBUG's #DB and #BP intercepts. */
+void vmx_sync_exception_bitmap(struct hvx_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 want = vmx->exc_bitmap_base;
+
+	if (hvx_debug_singlestep(vcpu))
+		want |= BIT(VMX_VECTOR_DB);
+	if (hvx_debug_intercept_bp(vcpu))
+		want |= BIT(VMX_VECTOR_BP);
+	if (want != vmx->exc_bitmap) {
+		vmx->exc_bitmap = want;
+		vmcs_write32(VMCS_EXCEPTION_BITMAP, want);
+	}
+}
+
 void vmx_init_vmcs(struct hvx_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -532,7 +555,7 @@ void vmx_init_vmcs(struct hvx_vcpu *vcpu)
 	vmx->entry = vmx_config.entry;
 	vmcs_write32(VMCS_ENTRY_CONTROLS, vmx->entry);
 	vmcs_write32(VMCS_EXIT_CONTROLS, vmx_config.exit);
-	vmcs_write32(VMCS_EXCEPTION_BITMAP, VMX_EXCEPTION_BITMAP);
+	vmx_set_exception_bitmap(vmx, VMX_EXCEPTION_BITMAP);
 	vmcs_write64(VMCS_IO_BITMAP_A, vmx_io_bitmap_a_pa);
 	vmcs_write64(VMCS_IO_BITMAP_B, vmx_io_bitmap_b_pa);
 	vmcs_write64(VMCS_MSR_BITMAP, vmx_msr_bitmap_pa);

@@ -184,8 +184,7 @@ void vmx_vm86_switch(struct hvx_vcpu *vcpu)
 	hvx_x86_get(vcpu, HVX_REG_SEGS);	/* read as the old mode wrote them */
 	vmx->vm86_active = want;
 	hvx_x86_put(vcpu, HVX_REG_SEGS);
-	vmcs_write32(VMCS_EXCEPTION_BITMAP, want ? ~0U :
-		     VMX_EXCEPTION_BITMAP | BIT(VMX_VECTOR_PF));
+	vmx_set_exception_bitmap(vmx, want ? ~0U : VMX_EXCEPTION_BITMAP | BIT(VMX_VECTOR_PF));
 }
 
 u64 vmx_vm86_rflags_in(struct hvx_vcpu *vcpu)
