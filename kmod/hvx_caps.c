@@ -37,6 +37,14 @@ static const struct hvx_cap hvx_cap_table[] = {
 	{ KVM_CAP_USER_MEMORY,		NULL, 1 },
 	{ KVM_CAP_READONLY_MEM,		NULL, 1 },
 	{ KVM_CAP_SYNC_MMU,		NULL, 1 },
+	/* Deleting a slot (memory_size 0) and adjacent slots work, as on KVM. */
+	{ KVM_CAP_DESTROY_MEMORY_REGION_WORKS,	NULL, 1 },
+	{ KVM_CAP_JOIN_MEMORY_REGIONS_WORKS,	NULL, 1 },
+	/* KVM_GET_DIRTY_LOG, and KVM_CLEAR_DIRTY_LOG: the options it offers. */
+	{ KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,	NULL,
+	  KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET },
+	/* KVM_SET_NR_MMU_PAGES / KVM_GET_NR_MMU_PAGES: the shadow page budget. */
+	{ KVM_CAP_MMU_SHADOW_CACHE_CONTROL,	NULL, 1 },
 	{ KVM_CAP_IMMEDIATE_EXIT,	NULL, 1 },
 	{ KVM_CAP_EXT_CPUID,		NULL, 1 },
 	{ KVM_CAP_SET_TSS_ADDR,		NULL, 1 },

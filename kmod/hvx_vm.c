@@ -76,6 +76,26 @@ static long hvx_vm_get_stats(struct hvx_vm *vm, void __user *argp)
 	return copy_to_user(argp, &out, sizeof(out)) ? -EFAULT : 0;
 }
 
+/*
+ * KVM_ENABLE_CAP on the VM: only KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 so far
+ * (kvm_vm_ioctl_enable_cap_generic's checks: no flags, args[0] its options).
+ */
+static long hvx_vm_enable_cap(struct hvx_vm *vm, void __user *argp)
+{
+	struct kvm_enable_cap cap;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	switch (cap.cap) {
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		if (cap.flags)
+			return -EINVAL;
+		return hvx_dirty_log_enable_cap(vm, cap.args[0]);
+	default:
+		return -EINVAL;
+	}
+}
+
 static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct hvx_vm *vm = filp->private_data;
@@ -93,6 +113,16 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		return hvx_vm_set_memory(vm, (void __user *)arg);
 	case HVX_GET_VM_STATS:
 		return hvx_vm_get_stats(vm, (void __user *)arg);
+	case KVM_ENABLE_CAP:
+		return hvx_vm_enable_cap(vm, (void __user *)arg);
+	case KVM_GET_DIRTY_LOG:
+		return hvx_dirty_log_get(vm, (void __user *)arg);
+	case KVM_CLEAR_DIRTY_LOG:
+		return hvx_dirty_log_clear(vm, (void __user *)arg);
+	case KVM_SET_NR_MMU_PAGES:
+		return hvx_shadow_set_nr_mmu_pages(vm, arg);
+	case KVM_GET_NR_MMU_PAGES:
+		return hvx_shadow_get_nr_mmu_pages(vm);
 	case KVM_SET_TSS_ADDR:
 		/* VMX without unrestricted guest needs it; hvx never does. */
 		return arg > 0xffffffffUL - 3 * PAGE_SIZE ? -EINVAL : 0;
