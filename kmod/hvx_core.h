@@ -110,6 +110,14 @@ struct hvx_memslot {
 	u64 base_gfn;
 	u64 npages;		/* 0: the slot is unused */
 	unsigned long hva;	/* userspace_addr */
+	/*
+	 * With KVM_MEM_LOG_DIRTY_PAGES (else NULL): one bit per page written
+	 * since it was last harvested, set and cleared under mmu_lock, then
+	 * as many bytes again for KVM_GET_DIRTY_LOG's snapshot (slots_lock).
+	 * The pointer changes under both locks; copies of a slot carry it,
+	 * but only the live slot's may be used (mmu_lock, or slots_lock).
+	 */
+	unsigned long *dirty_bitmap;
 };
 
 struct hvx_vm {
@@ -146,6 +154,9 @@ struct hvx_vm {
 	struct list_head shadows;		/* mmu_lock: every vCPU's hvx_shadow */
 	unsigned long shadow_pages;		/* mmu_lock: their table pages */
 	struct hvx_shadow_vm *shadow_vm;	/* guest page tables, reverse map */
+	unsigned long nr_mmu_pages;		/* KVM_SET_NR_MMU_PAGES; 0: default */
+	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2's KVM_DIRTY_LOG_* flags (slots_lock). */
+	u64 dirty_log_manual;
 
 	/* Guest TSC = host TSC + tsc_offset, the same for every vCPU. */
 	s64 tsc_offset;
@@ -315,6 +326,8 @@ int hvx_set_user_memory_region(struct hvx_vm *vm,
 			       const struct kvm_userspace_memory_region *mem);
 /* Copy of the slot holding @gfn; false if no slot does. */
 bool hvx_memslot_lookup(struct hvx_vm *vm, u64 gfn, struct hvx_memslot *out);
+/* The live slot holding @gfn, or NULL. Caller holds mmu_lock. */
+const struct hvx_memslot *hvx_memslot_find_locked(struct hvx_vm *vm, u64 gfn);
 /*
  * Guest-physical copies for the emulator and the exit handlers, through the
  * VMM's own mapping (so no page is pinned). 0 on success, -ENOENT where no
@@ -323,6 +336,27 @@ bool hvx_memslot_lookup(struct hvx_vm *vm, u64 gfn, struct hvx_memslot *out);
  */
 int hvx_read_guest(struct hvx_vm *vm, u64 gpa, void *buf, unsigned int len);
 int hvx_write_guest(struct hvx_vm *vm, u64 gpa, const void *buf, unsigned int len);
+/*
+ * Atomic compare-and-exchange of the @size (4 or 8) bytes at @gpa (which
+ * must not cross a page), as a locked instruction does: 0 if it swapped,
+ * 1 if memory held another value, -ENOENT and -EFAULT as above.
+ */
+int hvx_cmpxchg_guest(struct hvx_vm *vm, u64 gpa, u64 old, u64 new, unsigned int size);
+
+/* hvx_dirty_log.c: KVM_MEM_LOG_DIRTY_PAGES, KVM_GET/CLEAR_DIRTY_LOG. */
+int hvx_dirty_log_enable_cap(struct hvx_vm *vm, u64 flags);
+long hvx_dirty_log_get(struct hvx_vm *vm, void __user *argp);
+long hvx_dirty_log_clear(struct hvx_vm *vm, void __user *argp);
+/* The bitmap a slot gets when logging starts (KVM_DIRTY_LOG_INITIALLY_SET). */
+unsigned long *hvx_dirty_bitmap_alloc(struct hvx_vm *vm, u64 npages);
+void hvx_dirty_bitmap_free(unsigned long *bitmap);
+
+/* Log a write to @gfn of @slot, if it logs dirty pages. Caller holds mmu_lock. */
+static inline void hvx_dirty_log_mark(const struct hvx_memslot *slot, u64 gfn)
+{
+	if (slot->dirty_bitmap)
+		set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
+}
 
 /* hvx_event.c: interrupts, NMIs, exceptions, HLT, INIT/SIPI (see hvx_irq.h). */
 void hvx_event_vcpu_init(struct hvx_vcpu *vcpu);

@@ -73,27 +73,12 @@ static int walk_read_pte(void *opaque, u64 gpa, u64 *val, unsigned int size)
 	return HVX_EMU_OK;
 }
 
+/* Through hvx_cmpxchg_guest(), which logs the page where the slot logs dirty pages. */
 static int walk_cmpxchg_pte(void *opaque, u64 gpa, u64 old, u64 new, unsigned int size)
 {
 	struct hvx_vcpu *vcpu = opaque;
-	struct hvx_memslot slot;
-	unsigned long hva;
-	int r = -EFAULT;
+	int r = hvx_cmpxchg_guest(vcpu->vm, gpa, old, new, size);
 
-	if (!hvx_memslot_lookup(vcpu->vm, gpa >> PAGE_SHIFT, &slot) ||
-	    (slot.flags & KVM_MEM_READONLY))
-		return HVX_EMU_UNHANDLEABLE;
-	hva = slot.hva + (gpa - (slot.base_gfn << PAGE_SHIFT));
-	if (!access_ok((void __user *)hva, size))
-		return HVX_EMU_UNHANDLEABLE;
-	/* __try_cmpxchg_user: 0 swapped, 1 memory differed, -EFAULT. */
-	if (size == 8) {
-		r = __try_cmpxchg_user((u64 __user *)hva, &old, new, cmpxchg8_fault);
-	} else {
-		u32 old32 = old;
-
-		r = __try_cmpxchg_user((u32 __user *)hva, &old32, (u32)new, cmpxchg4_fault);
-	}
 	if (r < 0)
 		return HVX_EMU_UNHANDLEABLE;
 	return r ? HVX_EMU_RETRY : HVX_EMU_OK;
@@ -202,29 +187,24 @@ static int emu_cmpxchg_phys(struct hvx_emu_ctxt *ctxt, u64 gpa, const void *old,
 			    const void *new, unsigned int size)
 {
 	struct hvx_vcpu *vcpu = to_vcpu(ctxt);
-	struct hvx_memslot slot;
+	u64 o = 0, n = 0;
 	int r;
 
-	/* MMIO (and a split lock, per the emulator's contract): a plain write. */
-	if (!hvx_memslot_lookup(vcpu->vm, gpa >> PAGE_SHIFT, &slot) ||
-	    (slot.flags & KVM_MEM_READONLY) || (size != 4 && size != 8))
+	/* MMIO (and a READONLY slot, and odd sizes): a plain write. */
+	if (size != sizeof(u32) && size != sizeof(u64))
 		return emu_write_phys(ctxt, gpa, new, size);
-	if (size == 8) {
-		u64 o, n;
-
-		memcpy(&o, old, 8);
-		memcpy(&n, new, 8);
-		r = walk_cmpxchg_pte(vcpu, gpa, o, n, 8);
-	} else {
-		u32 o, n;
-
-		memcpy(&o, old, 4);
-		memcpy(&n, new, 4);
-		r = walk_cmpxchg_pte(vcpu, gpa, o, n, 4);
-	}
-	if (r == HVX_EMU_OK && hvx_shadow_enabled())	/* maybe a guest page table */
+	memcpy(&o, old, size);
+	memcpy(&n, new, size);
+	r = hvx_cmpxchg_guest(vcpu->vm, gpa, o, n, size);
+	if (r == -ENOENT)
+		return emu_write_phys(ctxt, gpa, new, size);
+	if (r < 0)
+		return HVX_EMU_UNHANDLEABLE;
+	if (r)
+		return HVX_EMU_RETRY;
+	if (hvx_shadow_enabled())	/* maybe a guest page table */
 		hvx_shadow_guest_write(vcpu, gpa, size);
-	return r;
+	return HVX_EMU_OK;
 }
 
 /*

@@ -37,6 +37,8 @@ long hvx_vm_enable_cap(struct hvx_vm *vm, void __user *argp)
 	if (cap.flags)
 		return -EINVAL;
 	switch (cap.cap) {
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return hvx_dirty_log_enable_cap(vm, cap.args[0]);
 	case KVM_CAP_MAX_VCPU_ID:
 		return hvx_cap_max_vcpu_id(vm, cap.args[0]);
 	case KVM_CAP_X86_USER_SPACE_MSR:

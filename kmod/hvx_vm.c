@@ -116,6 +116,14 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		return hvx_vm_set_memory(vm, (void __user *)arg);
 	case HVX_GET_VM_STATS:
 		return hvx_vm_get_stats(vm, (void __user *)arg);
+	case KVM_GET_DIRTY_LOG:
+		return hvx_dirty_log_get(vm, (void __user *)arg);
+	case KVM_CLEAR_DIRTY_LOG:
+		return hvx_dirty_log_clear(vm, (void __user *)arg);
+	case KVM_SET_NR_MMU_PAGES:
+		return hvx_shadow_set_nr_mmu_pages(vm, arg);
+	case KVM_GET_NR_MMU_PAGES:
+		return hvx_shadow_get_nr_mmu_pages(vm);
 	case KVM_SET_TSS_ADDR:
 		/* VMX without unrestricted guest needs it; hvx never does. */
 		return arg > 0xffffffffUL - 3 * PAGE_SIZE ? -EINVAL : 0;

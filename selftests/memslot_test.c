@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KVM_SET_USER_MEMORY_REGION: add, delete, move, resize (delete + create),
- * READONLY, and the arguments it must refuse (overlap, misalignment, bad
- * flags, bad slot ids). Each change is checked from inside the guest too.
+ * READONLY, adjacent slots joined into one, and the arguments it must
+ * refuse (overlap, misalignment, bad flags, bad slot ids). Each change is
+ * checked from inside the guest too. KVM_SET/GET_NR_MMU_PAGES.
  */
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -184,15 +185,9 @@ static void slot_bad_flags(void)
 		if (_vm_set_slot(vm, SLOT, 1u << bit, SLOT_GPA, SLOT_SIZE, mem) != -1 ||
 		    errno != EINVAL)
 			FAIL("flags bit %u: accepted or not EINVAL (%s)", bit, strerror(errno));
-	/*
-	 * KVM_MEM_LOG_DIRTY_PAGES is a known flag to KVM. hvx has no dirty
-	 * logging yet and refuses it rather than ignore it (Documentation/api.md).
-	 */
-	if (dev_is_hvx())
-		ASSERT_ERRNO(_vm_set_slot(vm, SLOT, KVM_MEM_LOG_DIRTY_PAGES, SLOT_GPA,
-					  SLOT_SIZE, mem), EINVAL);
-	else
-		vm_set_slot(vm, SLOT, KVM_MEM_LOG_DIRTY_PAGES, SLOT_GPA, SLOT_SIZE, mem);
+	/* The two flags there are (dirty logging itself: dirty_log_test). */
+	vm_set_slot(vm, SLOT, KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY, SLOT_GPA,
+		    SLOT_SIZE, mem);
 }
 
 static void slot_bad_id(void)
@@ -243,6 +238,93 @@ static void slot_readonly(void)
 	ASSERT_EQ(uc.args[0], 5678);
 }
 
+/*
+ * KVM_CAP_DESTROY_MEMORY_REGION_WORKS and KVM_CAP_JOIN_MEMORY_REGIONS_WORKS
+ * (QEMU requires both): a slot deleted (memory_size 0) leaves no mapping
+ * behind, and slots that touch each other work as one stretch of RAM,
+ * also when they are joined into one slot later.
+ */
+static void guest_straddle(uint64_t gpa, uint64_t val)
+{
+	for (;;) {
+		volatile uint64_t *p = (volatile uint64_t *)gpa;
+
+		GUEST_SYNC(*p);
+		*p = val;
+		GUEST_SYNC(*p);
+	}
+}
+
+static void slot_join_and_destroy(void)
+{
+	struct vm *vm = vm_create(VM_MEM_DEFAULT);
+	uint8_t *a = alloc_backing(4096), *b = alloc_backing(4096);
+	uint8_t *joined = alloc_backing(8192);
+	uint64_t straddle = SLOT_GPA + 4096 - 4, v;
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, (void (*)(void))guest_straddle);
+	struct ucall uc;
+
+	ASSERT_EQ(hvx_check_cap(vm->fd, KVM_CAP_DESTROY_MEMORY_REGION_WORKS), 1);
+	ASSERT_EQ(hvx_check_cap(vm->fd, KVM_CAP_JOIN_MEMORY_REGIONS_WORKS), 1);
+	vcpu_set_arg(vcpu, straddle, MAGIC);
+	/* Two one-page slots, back to back, with unrelated host pages. */
+	memcpy(a + 4092, "\x11\x22\x33\x44", 4);
+	memcpy(b, "\x55\x66\x77\x88", 4);
+	vm_set_slot(vm, SLOT, 0, SLOT_GPA, 4096, a);
+	vm_set_slot(vm, SLOT + 1, 0, SLOT_GPA + 4096, 4096, b);
+	vcpu_run_ucall(vcpu, UCALL_SYNC, &uc);
+	ASSERT_EQ(uc.args[0], 0x8877665544332211ULL);
+	vcpu_run_ucall(vcpu, UCALL_SYNC, &uc);
+	ASSERT_EQ(uc.args[0], MAGIC);
+	memcpy(&v, a + 4092, 4);
+	memcpy((uint8_t *)&v + 4, b, 4);
+	ASSERT_EQ(v, MAGIC);
+	/* Destroyed: both pages read as MMIO now (the first half's exit first). */
+	vm_set_slot(vm, SLOT, 0, SLOT_GPA, 0, NULL);
+	vm_set_slot(vm, SLOT + 1, 0, SLOT_GPA + 4096, 0, NULL);
+	vcpu_run_expect(vcpu, KVM_EXIT_MMIO);
+	ASSERT_TRUE(vcpu->run->mmio.phys_addr >= straddle &&
+		    vcpu->run->mmio.phys_addr < straddle + 8);
+	/* Joined: one slot over both pages, new memory; nothing stale is seen. */
+	vcpu = vm_vcpu_add(vm, 1, (void (*)(void))guest_straddle);
+	vcpu_set_arg(vcpu, straddle, ~MAGIC);
+	memcpy(joined + 4092, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	vm_set_slot(vm, SLOT, 0, SLOT_GPA, 8192, joined);
+	vcpu_run_ucall(vcpu, UCALL_SYNC, &uc);
+	ASSERT_EQ(uc.args[0], 0x0807060504030201ULL);
+	vcpu_run_ucall(vcpu, UCALL_SYNC, &uc);
+	ASSERT_EQ(uc.args[0], ~MAGIC);
+	memcpy(&v, joined + 4092, 8);
+	ASSERT_EQ(v, ~MAGIC);
+}
+
+/*
+ * KVM_SET_NR_MMU_PAGES / KVM_GET_NR_MMU_PAGES (KVM_CAP_MMU_SHADOW_CACHE_CONTROL):
+ * the shadow page-table budget. At least 64 pages; a guest still runs on
+ * the smallest budget (hvx under shadow paging reclaims roots and tables).
+ */
+static void nr_mmu_pages(void)
+{
+	struct vm *vm = vm_create(VM_MEM_DEFAULT);
+	struct vcpu *vcpu = rw_vcpu(vm, 0, vm->free_gpa + (8ULL << 20), MAGIC);
+	struct ucall uc;
+	long def;
+
+	ASSERT_EQ(hvx_check_cap(vm->fd, KVM_CAP_MMU_SHADOW_CACHE_CONTROL), 1);
+	def = CHECK_OK(ioctl(vm->fd, KVM_GET_NR_MMU_PAGES, 0));
+	ktap_print("default KVM_GET_NR_MMU_PAGES: %ld", def);
+	ASSERT_TRUE(def >= 64);
+	ASSERT_ERRNO(ioctl(vm->fd, KVM_SET_NR_MMU_PAGES, 63), EINVAL);
+	ASSERT_ERRNO(ioctl(vm->fd, KVM_SET_NR_MMU_PAGES, 0), EINVAL);
+	CHECK_OK(ioctl(vm->fd, KVM_SET_NR_MMU_PAGES, 4096));
+	ASSERT_EQ(ioctl(vm->fd, KVM_GET_NR_MMU_PAGES, 0), 4096);
+	CHECK_OK(ioctl(vm->fd, KVM_SET_NR_MMU_PAGES, 64));
+	ASSERT_EQ(ioctl(vm->fd, KVM_GET_NR_MMU_PAGES, 0), 64);
+	vcpu_run_ucall(vcpu, UCALL_SYNC, &uc);
+	vcpu_run_ucall(vcpu, UCALL_SYNC, &uc);
+	ASSERT_EQ(uc.args[0], MAGIC);
+}
+
 static const struct ktest tests[] = {
 	KTEST(slot_add),
 	KTEST(slot_delete),
@@ -253,6 +335,8 @@ static const struct ktest tests[] = {
 	KTEST(slot_bad_flags),
 	KTEST(slot_bad_id),
 	KTEST(slot_readonly),
+	KTEST(slot_join_and_destroy),
+	KTEST(nr_mmu_pages),
 };
 
 int main(void)

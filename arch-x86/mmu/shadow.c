@@ -59,10 +59,11 @@
  * (arch-x86/vmx/vmx_vm86.c).
  *
  * Memory: table pages (roots included) are counted per VM and bounded by
- * shadow_max_pages, roots per vCPU by shadow_max_roots; beyond either, the
- * vCPU frees its least recently used roots first, then empties its
- * current one. Tables are freed only by their vCPU (outside guest mode);
- * everyone else only clears leaves, so the CPU never walks a freed table.
+ * shadow_max_pages (or the VM's KVM_SET_NR_MMU_PAGES), roots per vCPU by
+ * shadow_max_roots; beyond either, the vCPU frees its least recently used
+ * roots first, then empties its current one. Tables are freed only by
+ * their vCPU (outside guest mode); everyone else only clears leaves, so the
+ * CPU never walks a freed table.
  * Everything is freed with the vCPU; the gpt and reverse-map state of the
  * VM with its last vCPU.
  */
@@ -562,15 +563,43 @@ static struct shadow_root *root_oldest(struct hvx_shadow *sh)
 	return NULL;
 }
 
+/* KVM_MIN_ALLOC_MMU_PAGES: KVM_SET_NR_MMU_PAGES refuses fewer. */
+#define SHADOW_MIN_NR_MMU_PAGES	64
+
+/* The VM's table-page budget: KVM_SET_NR_MMU_PAGES's, else the parameter's. */
+static unsigned long shadow_budget(struct hvx_vm *vm)
+{
+	return READ_ONCE(vm->nr_mmu_pages) ?: READ_ONCE(shadow_max_pages);
+}
+
+/*
+ * As KVM's n_max_mmu_pages (which bounds its shadow MMU's pages): the new
+ * budget applies from the next fill, which frees old roots (then the
+ * current one) as needed; KVM frees its oldest pages at once.
+ */
+int hvx_shadow_set_nr_mmu_pages(struct hvx_vm *vm, unsigned long nr)
+{
+	if (nr < SHADOW_MIN_NR_MMU_PAGES)
+		return -EINVAL;
+	WRITE_ONCE(vm->nr_mmu_pages, nr);
+	return 0;
+}
+
+unsigned long hvx_shadow_get_nr_mmu_pages(struct hvx_vm *vm)
+{
+	return shadow_budget(vm);
+}
+
 /* Under the page budget: free old roots, then empty the current one. */
 static void shadow_reclaim(struct hvx_vm *vm, struct hvx_shadow *sh, unsigned long need)
 {
+	unsigned long budget = shadow_budget(vm);
 	struct shadow_root *r;
 
-	while (READ_ONCE(vm->shadow_pages) + need > shadow_max_pages &&
+	while (READ_ONCE(vm->shadow_pages) + need > budget &&
 	       (r = root_oldest(sh)))
 		root_free(vm, r);
-	if (READ_ONCE(vm->shadow_pages) + need > shadow_max_pages && sh->cur) {
+	if (READ_ONCE(vm->shadow_pages) + need > budget && sh->cur) {
 		root_empty(vm, sh->cur);
 		set_bit(HVX_REQ_TLB_FLUSH, &sh->vcpu->requests);
 	}
@@ -627,6 +656,13 @@ static struct shadow_root *root_get(struct hvx_vcpu *vcpu, u64 cr0, u64 cr3,
 	sh->cur = r;
 	spin_unlock(&vm->mmu_lock);
 	return r;
+}
+
+bool hvx_shadow_write_protect_pfn(struct hvx_vm *vm, u64 pfn)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	/* No vCPU yet: no shadow leaf either. */
+	return vm->shadow_vm && rmap_write_protect(vm->shadow_vm, pfn);
 }
 
 void hvx_shadow_zap_all(struct hvx_vm *vm)

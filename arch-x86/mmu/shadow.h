@@ -72,6 +72,20 @@ void hvx_shadow_flush(struct hvx_vcpu *vcpu);
  */
 void hvx_shadow_zap_all(struct hvx_vm *vm);
 
+/*
+ * Dirty logging took write access from host page @pfn in the nested
+ * tables: its shadow leaves lose it too. Caller holds vm->mmu_lock and
+ * flushes TLBs if this returns true.
+ */
+bool hvx_shadow_write_protect_pfn(struct hvx_vm *vm, u64 pfn);
+
+/*
+ * KVM_SET_NR_MMU_PAGES / KVM_GET_NR_MMU_PAGES: the VM's budget of shadow
+ * table pages (default: the shadow_max_pages parameter).
+ */
+int hvx_shadow_set_nr_mmu_pages(struct hvx_vm *vm, unsigned long nr);
+unsigned long hvx_shadow_get_nr_mmu_pages(struct hvx_vm *vm);
+
 /* hvx_cr.c: control-register, INVLPG and INVPCID exits under shadow paging. */
 int hvx_handle_cr_access(struct hvx_vcpu *vcpu);
 int hvx_handle_invlpg(struct hvx_vcpu *vcpu);

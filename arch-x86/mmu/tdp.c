@@ -33,6 +33,7 @@
 #define HVX_NPT_A		BIT_ULL(5)
 #define HVX_NPT_D		BIT_ULL(6)
 #define HVX_NPT_PS		BIT_ULL(7)
+#define HVX_NPT_AVL_HOST_W	BIT_ULL(11)	/* available to software: host_writable_bit */
 
 /* EPT entry bits (Intel SDM vol. 3C, 29.3.2). */
 #define HVX_EPT_R		BIT_ULL(0)
@@ -43,6 +44,7 @@
 #define HVX_EPT_LARGE		BIT_ULL(7)
 #define HVX_EPT_A		BIT_ULL(8)	/* only with EPTP A/D enabled */
 #define HVX_EPT_D		BIT_ULL(9)
+#define HVX_EPT_IGN_HOST_W	BIT_ULL(11)	/* ignored by the CPU: host_writable_bit */
 
 /* Both formats: physical address of the table or page, bits 51:12. */
 #define HVX_TDP_ADDR_MASK	GENMASK_ULL(51, 12)
@@ -68,6 +70,7 @@ const struct hvx_tdp_format hvx_npt_format = {
 	.present_mask	= HVX_NPT_P,
 	.dirty_bit	= HVX_NPT_D,
 	.accessed_bit	= HVX_NPT_A,
+	.host_writable_bit = HVX_NPT_AVL_HOST_W,
 };
 
 /* Guest RAM is write-back; ignore-PAT stays 0 so the guest's PAT applies. */
@@ -80,9 +83,11 @@ struct hvx_tdp_format hvx_ept_format = {
 	.present_mask	= HVX_EPT_R | HVX_EPT_W | HVX_EPT_X,
 	.dirty_bit	= HVX_EPT_D,
 	.accessed_bit	= HVX_EPT_A,
+	.host_writable_bit = HVX_EPT_IGN_HOST_W,
 };
 
 struct hvx_tdp {
+	struct hvx_vm *vm;
 	const struct hvx_tdp_format *fmt;
 	u64 *root;			/* top-level table, lives as long as the VM */
 	struct hvx_tdp_stats stats;	/* mmu_lock */
@@ -138,8 +143,13 @@ static u64 *hvx_tdp_child(u64 e)
 	return __va(e & HVX_TDP_ADDR_MASK);
 }
 
+/*
+ * @host_writable: the host gave the page writable; @writable: the leaf
+ * allows writes now (only with @host_writable; dirty logging may withhold
+ * it until the first write).
+ */
 static u64 hvx_tdp_make_leaf(const struct hvx_tdp_format *fmt, u64 pfn,
-			     int level, bool writable)
+			     int level, bool host_writable, bool writable)
 {
 	/*
 	 * Accessed (and dirty, when writable) are set up front, as KVM does:
@@ -150,6 +160,8 @@ static u64 hvx_tdp_make_leaf(const struct hvx_tdp_format *fmt, u64 pfn,
 
 	if (level == HVX_TDP_LEVEL_2M)
 		e |= fmt->large_bit;
+	if (host_writable)
+		e |= fmt->host_writable_bit;
 	if (writable)
 		e |= fmt->writable_bit | fmt->dirty_bit;
 	return e;
@@ -274,23 +286,38 @@ bool hvx_tdp_zap_gfn_range(struct hvx_vm *vm, u64 start_gfn, u64 end_gfn)
 	return zapped;
 }
 
-bool hvx_tdp_lookup(struct hvx_vm *vm, u64 gfn, u64 *pfn, bool *writable)
+/* The leaf entry that maps @gfn now and its level, or NULL. */
+static u64 *hvx_tdp_find_leaf(struct hvx_tdp *tdp, u64 gfn, int *level)
 {
-	struct hvx_tdp *tdp = vm->tdp;
-	u64 *table = tdp->root, e;
-	int level;
+	u64 *table = tdp->root, *ep, e;
+	int l;
 
-	lockdep_assert_held(&vm->mmu_lock);
 	if (gfn >= HVX_TDP_GFN_LIMIT)
-		return false;
-	for (level = HVX_TDP_LEVELS; ; level--) {
-		e = READ_ONCE(table[hvx_tdp_index(gfn, level)]);
+		return NULL;
+	for (l = HVX_TDP_LEVELS; ; l--) {
+		ep = &table[hvx_tdp_index(gfn, l)];
+		e = READ_ONCE(*ep);
 		if (!hvx_tdp_present(tdp, e))
-			return false;
-		if (hvx_tdp_is_leaf(tdp, e, level))
+			return NULL;
+		if (hvx_tdp_is_leaf(tdp, e, l))
 			break;
 		table = hvx_tdp_child(e);
 	}
+	*level = l;
+	return ep;
+}
+
+bool hvx_tdp_lookup(struct hvx_vm *vm, u64 gfn, u64 *pfn, bool *writable)
+{
+	struct hvx_tdp *tdp = vm->tdp;
+	int level;
+	u64 *ep, e;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	ep = hvx_tdp_find_leaf(tdp, gfn, &level);
+	if (!ep)
+		return false;
+	e = READ_ONCE(*ep);
 	*pfn = ((e & HVX_TDP_ADDR_MASK) >> PAGE_SHIFT) +
 	       (gfn & (hvx_tdp_entry_pages(level) - 1));
 	*writable = e & tdp->fmt->writable_bit;
@@ -309,6 +336,83 @@ bool hvx_tdp_age_gfn_range(struct hvx_vm *vm, u64 start_gfn, u64 end_gfn,
 	return hvx_tdp_walk_gfns(vm, start_gfn, end_gfn,
 				 clear ? hvx_tdp_clear_young_leaf :
 					 hvx_tdp_test_young_leaf);
+}
+
+/* --- dirty logging (mmu_lock held) ------------------------------------ */
+
+/*
+ * Take write access from a 4 KiB leaf; true if it had it. Under shadow
+ * paging the shadow leaves made from it lose it too: a writable shadow
+ * leaf is only ever made from a writable leaf here.
+ */
+static bool hvx_tdp_write_protect_leaf(struct hvx_tdp *tdp, u64 *ep, int level)
+{
+	unsigned int w = __ffs64(tdp->fmt->writable_bit);
+	u64 e = READ_ONCE(*ep);
+
+	if (level != HVX_TDP_LEVEL_4K || !(e & tdp->fmt->writable_bit))
+		return false;
+	/* Atomic: the hardware may be setting A or D in the same entry. */
+	clear_bit(w, (unsigned long *)ep);
+	if (hvx_shadow_enabled())
+		hvx_shadow_write_protect_pfn(tdp->vm, (e & HVX_TDP_ADDR_MASK) >> PAGE_SHIFT);
+	return true;
+}
+
+static bool hvx_tdp_zap_huge_leaf(struct hvx_tdp *tdp, u64 *ep, int level)
+{
+	if (level == HVX_TDP_LEVEL_4K)
+		return false;
+	return hvx_tdp_zap_leaf(tdp, ep, level);
+}
+
+/*
+ * Zap the 2 MiB leaves over [start, end): dirty logging counts 4 KiB
+ * pages, and the next faults there map 4 KiB (KVM splits them instead).
+ */
+static bool hvx_tdp_zap_huge(struct hvx_vm *vm, u64 start, u64 end)
+{
+	if (!hvx_tdp_walk_gfns(vm, start, end, hvx_tdp_zap_huge_leaf))
+		return false;
+	if (hvx_shadow_enabled())
+		hvx_shadow_zap_all(vm);
+	return true;
+}
+
+bool hvx_tdp_slot_start_dirty_log(struct hvx_vm *vm, const struct hvx_memslot *slot,
+				  bool write_protect)
+{
+	u64 end = slot->base_gfn + slot->npages;
+	bool flush = hvx_tdp_zap_huge(vm, slot->base_gfn, end);
+
+	if (write_protect)
+		flush |= hvx_tdp_walk_gfns(vm, slot->base_gfn, end,
+					   hvx_tdp_write_protect_leaf);
+	return flush;
+}
+
+bool hvx_tdp_write_protect_masked(struct hvx_vm *vm, const struct hvx_memslot *slot,
+				  u64 offset, unsigned long mask)
+{
+	struct hvx_tdp *tdp = vm->tdp;
+	bool flush = false;
+	unsigned int bit;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	for_each_set_bit(bit, &mask, BITS_PER_LONG) {
+		u64 gfn = slot->base_gfn + offset + bit;
+		int level;
+		u64 *ep = hvx_tdp_find_leaf(tdp, gfn, &level);
+
+		if (!ep)
+			continue;
+		/* Never in a logged slot; if one were there, it goes whole. */
+		if (level != HVX_TDP_LEVEL_4K)
+			flush |= hvx_tdp_zap_huge(vm, gfn, gfn + 1);
+		else
+			flush |= hvx_tdp_write_protect_leaf(tdp, ep, level);
+	}
+	return flush;
 }
 
 /* --- the fault path: host page --------------------------------------- */
@@ -469,6 +573,9 @@ static u64 *hvx_tdp_next_table(struct hvx_vm *vm, struct hvx_tdp_fault *f,
 		return NULL;
 	if (hvx_tdp_present(tdp, e)) {
 		hvx_tdp_zap_leaf(tdp, ep, level);
+		/* Shadow leaves may have been made from the 2 MiB leaf. */
+		if (hvx_shadow_enabled())
+			hvx_shadow_zap_all(vm);
 		hvx_vm_flush_tlbs(vm);
 	}
 	e = __pa(f->cache[--f->nr_cache]) | tdp->fmt->table_bits;
@@ -552,16 +659,26 @@ static bool hvx_tdp_replace_needs_flush(const struct hvx_tdp *tdp, u64 old,
 	return (old & tdp->fmt->writable_bit) && !(new & tdp->fmt->writable_bit);
 }
 
+/*
+ * In a slot that logs dirty pages (the slot copy is the live slot: the
+ * caller checked mmu_seq, which every slot change bumps), leaves are 4 KiB
+ * and writable only for a write, which logs the page: a page is writable
+ * in these tables only while its dirty bit is set (or a harvest that
+ * took the bit is write-protecting it). A read maps it read-only, so only
+ * written pages are reported (KVM also logs a page a read mapped writable).
+ */
 static int hvx_tdp_install(struct hvx_vm *vm, struct hvx_tdp_fault *f)
 {
 	struct hvx_tdp *tdp = vm->tdp;
+	bool logged = f->slot.flags & KVM_MEM_LOG_DIRTY_PAGES;
+	bool writable = f->writable && (f->write || !logged);
 	u64 pfn, new, old, *ep;
 
 	lockdep_assert_held(&vm->mmu_lock);
 	if (hvx_tdp_fault_stale(vm, f))
 		return HVX_TDP_RETRY;
 
-	f->level = hvx_tdp_max_level(vm, f);
+	f->level = logged ? HVX_TDP_LEVEL_4K : hvx_tdp_max_level(vm, f);
 	ep = hvx_tdp_leaf_entry(vm, f);
 	if (!ep)
 		return HVX_TDP_RETRY;
@@ -569,7 +686,9 @@ static int hvx_tdp_install(struct hvx_vm *vm, struct hvx_tdp_fault *f)
 	pfn = page_to_pfn(f->page);
 	if (f->level == HVX_TDP_LEVEL_2M)
 		pfn = ALIGN_DOWN(pfn, HVX_TDP_PAGES_2M);
-	new = hvx_tdp_make_leaf(tdp->fmt, pfn, f->level, f->writable);
+	new = hvx_tdp_make_leaf(tdp->fmt, pfn, f->level, f->writable, writable);
+	if (writable && logged)
+		hvx_dirty_log_mark(&f->slot, f->gfn);
 
 	old = xchg(ep, new);
 	if (hvx_tdp_present(tdp, old)) {
@@ -579,6 +698,41 @@ static int hvx_tdp_install(struct hvx_vm *vm, struct hvx_tdp_fault *f)
 	}
 	hvx_tdp_leaf_added(tdp, f->level);
 	return HVX_TDP_MAPPED;
+}
+
+/*
+ * A write to a leaf that is read-only only for dirty logging (the host
+ * gave the page writable): give it write access back and log the page,
+ * without GUP, as KVM's fast page fault does. Gaining a right needs no
+ * TLB flush. False if the fault needs the full path.
+ */
+static bool hvx_tdp_fast_unprotect(struct hvx_vm *vm, u64 gfn)
+{
+	const struct hvx_tdp_format *fmt = vm->tdp->fmt;
+	const struct hvx_memslot *slot;
+	bool done = false;
+	u64 *ep, e;
+	int level;
+
+	spin_lock(&vm->mmu_lock);
+	ep = hvx_tdp_find_leaf(vm->tdp, gfn, &level);
+	slot = hvx_memslot_find_locked(vm, gfn);
+	if (!ep || !slot)
+		goto unlock;
+	e = READ_ONCE(*ep);
+	if (!(e & fmt->host_writable_bit) || (e & fmt->writable_bit))
+		goto unlock;
+	/* A logged slot has 4 KiB leaves only; a 2 MiB one takes the full path. */
+	if (level != HVX_TDP_LEVEL_4K && (slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
+		goto unlock;
+	/* cmpxchg: the hardware may be setting the accessed bit meanwhile. */
+	while (!try_cmpxchg64(ep, &e, e | fmt->writable_bit | fmt->dirty_bit))
+		;
+	hvx_dirty_log_mark(slot, gfn);
+	done = true;
+unlock:
+	spin_unlock(&vm->mmu_lock);
+	return done;
 }
 
 int hvx_tdp_fault(struct hvx_vcpu *vcpu, u64 gpa, bool write, bool fetch)
@@ -603,6 +757,8 @@ int hvx_tdp_fault(struct hvx_vcpu *vcpu, u64 gpa, bool write, bool fetch)
 	f.mmu_seq = READ_ONCE(vm->mmu_seq);
 	smp_rmb();
 
+	if (write && hvx_tdp_fast_unprotect(vm, f.gfn))
+		return HVX_TDP_MAPPED;
 	if (!hvx_memslot_lookup(vm, f.gfn, &f.slot))
 		return HVX_TDP_MMIO;
 	if (write && (f.slot.flags & KVM_MEM_READONLY))
@@ -655,6 +811,7 @@ int hvx_tdp_init(struct hvx_vm *vm)
 	tdp = kzalloc(sizeof(*tdp), GFP_KERNEL_ACCOUNT);
 	if (!tdp)
 		return -ENOMEM;
+	tdp->vm = vm;
 	tdp->fmt = fmt;
 	tdp->root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!tdp->root) {

@@ -13,6 +13,7 @@
 
 struct hvx_vm;
 struct hvx_vcpu;
+struct hvx_memslot;
 
 /*
  * Four levels of 512 entries map 48 bits of guest-physical space; slots
@@ -34,6 +35,12 @@ struct hvx_tdp_format {
 	u64 present_mask;			/* any of these set: entry present */
 	u64 dirty_bit;				/* 0 if the hardware does not set one */
 	u64 accessed_bit;			/* 0 if the hardware does not set one */
+	/*
+	 * A bit the hardware ignores: the host gave the page writable. A
+	 * leaf with it but without writable_bit is write-protected for
+	 * dirty logging only, and a write fault just sets writable_bit.
+	 */
+	u64 host_writable_bit;
 };
 
 extern const struct hvx_tdp_format hvx_npt_format;
@@ -70,6 +77,21 @@ int hvx_tdp_fault(struct hvx_vcpu *vcpu, u64 gpa, bool write, bool fetch);
  * vm->mmu_lock and must call hvx_vm_flush_tlbs() if this returns true.
  */
 bool hvx_tdp_zap_gfn_range(struct hvx_vm *vm, u64 start_gfn, u64 end_gfn);
+
+/*
+ * Dirty logging (kmod/hvx_dirty_log.c). Caller holds mmu_lock; a true
+ * return means a mapping lost write access: call hvx_vm_flush_tlbs()
+ * before telling userspace the pages are clean.
+ *
+ * Logging starts on @slot: 2 MiB leaves over it go (faults map it in 4 KiB
+ * pages from now on) and, with @write_protect, every 4 KiB leaf loses
+ * write access, so that the next write to each page faults and logs it.
+ */
+bool hvx_tdp_slot_start_dirty_log(struct hvx_vm *vm, const struct hvx_memslot *slot,
+				  bool write_protect);
+/* The pages @slot->base_gfn + @offset + each set bit of @mask lose write access. */
+bool hvx_tdp_write_protect_masked(struct hvx_vm *vm, const struct hvx_memslot *slot,
+				  u64 offset, unsigned long mask);
 
 /*
  * The host page behind @gfn if these tables map it now, and whether
