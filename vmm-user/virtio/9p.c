@@ -12,6 +12,7 @@
  * user's pages), so both are treated as byte streams. Requests are
  * served in order on the device thread; none waits on another.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,7 +84,7 @@ bool virtio_9p_tag_ok(const char *tag)
 	if (!len || len > VIRTIO_9P_TAG_MAX)
 		return false;
 	for (i = 0; i < len; i++)
-		if (tag[i] <= ' ' || tag[i] > '~' || tag[i] == ',' || tag[i] == ':')
+		if (!isalnum((unsigned char)tag[i]) && !strchr("._-", tag[i]))
 			return false;
 	return true;
 }
