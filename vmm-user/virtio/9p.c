@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <linux/virtio_9p.h>
 #include <linux/virtio_ids.h>
 #include "virtio_mmio.h"
@@ -77,6 +78,27 @@ static const struct virtio_dev_ops p9dev_ops = {
 	.destroy = p9dev_destroy,
 };
 
+/*
+ * Every fid is a host descriptor, and Linux's client keeps one per cached
+ * dentry: a guest walking a source tree holds thousands. Take the hard
+ * limit of descriptors as the soft one (once; failing that, fids past it
+ * get EMFILE).
+ */
+static void p9dev_raise_fd_limit(void)
+{
+	static bool done;
+	struct rlimit rl;
+
+	if (done || getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	done = true;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			vmm_debug("virtio-9p: cannot raise the descriptor limit: %s", strerror(errno));
+	}
+}
+
 bool virtio_9p_tag_ok(const char *tag)
 {
 	size_t len = strlen(tag), i;
@@ -112,6 +134,7 @@ int virtio_9p_create(struct vm *vm, const char *dir, const char *tag, bool read_
 		free(vdev);
 		return r;
 	}
+	p9dev_raise_fd_limit();
 	d->srv.root_fd = -1;
 	r = p9_server_init(&d->srv, dir, read_only);
 	if (r) {
