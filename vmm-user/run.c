@@ -103,7 +103,8 @@ static const struct run_option_doc {
 	{ { "share", required_argument, NULL, OPT_SHARE }, "HOSTDIR[:TAG][,ro]",
 	  "HOSTDIR for the guest over virtio-9p, read-only with ,ro; the guest mounts it with"
 	  " mount -t 9p -o trans=virtio TAG DIR (TAG: HOSTDIR's last name unless given);"
-	  " with --rootfs, at HOSTDIR; repeat for more (up to 5 with --rw)" },
+	  " with --rootfs, at HOSTDIR; repeat for more (up to 5 with --rw). HOSTDIR must"
+	  " exist; TAG: letters, digits, . _ -, unique, not hvxroot" },
 	{ { "rw", required_argument, NULL, OPT_RW }, "DIR",
 	  "a host directory the guest may write, for results: --share DIR (read-write),"
 	  " with --rootfs mounted at DIR over the overlay" },
@@ -112,11 +113,12 @@ static const struct run_option_doc {
 	  " overlay for writes; hvx's own init (and, for a kernel with them as modules,"
 	  " DIR/lib/modules/RELEASE's virtio, 9p and overlay modules in an initramfs hvx builds)"
 	  " runs --exec's command or a shell; stdin and stdout are the guest's /dev/hvc0,"
-	  " stderr its console (and the kernel's log)" },
+	  " stderr its console (and the kernel's log). Not with --initrd or --console;"
+	  " refused if the kernel image has no release or needs modules DIR/lib/modules lacks" },
 	{ { "exec", required_argument, NULL, OPT_EXEC }, "CMD",
-	  "with --rootfs: run CMD (/bin/sh -c) in the guest, in this directory, then power"
-	  " off; hvx run exits with CMD's status (128+N if signal N killed it, 125 if"
-	  " the guest's init failed)" },
+	  "run CMD (/bin/sh -c) in the guest, in this directory, then power off; hvx run"
+	  " exits with CMD's status (128+N if signal N killed it, 125 if the guest's init"
+	  " failed). Needs --rootfs; CMD must fit the kernel command line (2047 bytes on x86)" },
 	{ { "console", required_argument, NULL, OPT_CONSOLE }, "serial|virtio",
 	  "which device the guest's console is, the one stdin goes to: the UART (ttyS0, default)"
 	  " or the virtio-console (hvc0); both exist and print to stdout" },
