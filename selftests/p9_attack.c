@@ -51,6 +51,10 @@
 #define PFN_MASK	((1ULL << 55) - 1)
 #define PFN_PRESENT	(1ULL << 63)
 #define VERSION_1_BIT	(VIRTIO_F_VERSION_1 - 32)
+/* One page holds the queue: the descriptors, then the avail and used rings. */
+#define AVAIL_OFF	(QSIZE * sizeof(struct vring_desc))
+#define USED_OFF	(2 * AVAIL_OFF)
+#define VIRTIO_MMIO_MAGIC	0x74726976	/* "virt" */
 
 struct dev {
 	volatile uint32_t *regs;
@@ -216,8 +220,8 @@ static void take_device(const char *mountpoint)
 		die("lock memory for the rings");
 	memset(mem, 0, 3 * PAGE);
 	d.desc = (void *)mem;
-	d.avail = (void *)(mem + 128);
-	d.used = (void *)(mem + 256);
+	d.avail = (void *)(mem + AVAIL_OFF);
+	d.used = (void *)(mem + USED_OFF);
 	d.req = mem + PAGE;
 	d.resp = mem + 2 * PAGE;
 	d.ring_pa = phys_addr(mem);
@@ -232,7 +236,7 @@ static void init_device(void)
 {
 	uint32_t s = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
 
-	if (reg_read(VIRTIO_MMIO_MAGIC_VALUE) != 0x74726976 ||
+	if (reg_read(VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC ||
 	    reg_read(VIRTIO_MMIO_DEVICE_ID) != VIRTIO_ID_9P) {
 		errno = ENODEV;
 		die("see a virtio-9p device at that address");
@@ -255,10 +259,10 @@ static void init_device(void)
 	reg_write(VIRTIO_MMIO_QUEUE_NUM, QSIZE);
 	reg_write(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)d.ring_pa);
 	reg_write(VIRTIO_MMIO_QUEUE_DESC_HIGH, d.ring_pa >> 32);
-	reg_write(VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)(d.ring_pa + 128));
-	reg_write(VIRTIO_MMIO_QUEUE_AVAIL_HIGH, (d.ring_pa + 128) >> 32);
-	reg_write(VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)(d.ring_pa + 256));
-	reg_write(VIRTIO_MMIO_QUEUE_USED_HIGH, (d.ring_pa + 256) >> 32);
+	reg_write(VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)(d.ring_pa + AVAIL_OFF));
+	reg_write(VIRTIO_MMIO_QUEUE_AVAIL_HIGH, (d.ring_pa + AVAIL_OFF) >> 32);
+	reg_write(VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)(d.ring_pa + USED_OFF));
+	reg_write(VIRTIO_MMIO_QUEUE_USED_HIGH, (d.ring_pa + USED_OFF) >> 32);
 	reg_write(VIRTIO_MMIO_QUEUE_READY, 1);
 	/* Polled: the interrupt line stays low (nobody would handle it). */
 	d.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;

@@ -39,6 +39,9 @@
 #define MAX_MODULES		64
 #define DEP_LINE_MAX		8192
 #define P9_ROOTFLAGS		"trans=virtio,version=9p2000.L,msize=262144,cache=loose"
+/* /dev/console: TTYAUX_MAJOR 5, minor 1 (Documentation/admin-guide/devices.txt). */
+#define CONSOLE_MAJOR		5
+#define CONSOLE_MINOR		1
 
 /* Drivers the init needs: (module name, config symbol, required). */
 static const struct {
@@ -414,7 +417,7 @@ int rootfs_build_initramfs(struct cpio *c, const char *moddir, char *const *modu
 
 	/* What the init mounts on, and the console the kernel opens for it. */
 	cpio_dir(c, "dev", 0755);
-	cpio_chardev(c, "dev/console", 0600, 5, 1);
+	cpio_chardev(c, "dev/console", 0600, CONSOLE_MAJOR, CONSOLE_MINOR);
 	cpio_dir(c, "proc", 0555);
 	cpio_dir(c, "hvx", 0755);
 	cpio_dir(c, "hvx/lower", 0755);
