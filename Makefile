@@ -6,7 +6,8 @@
 #                     emulator's tests, and the selftests inside the emulated
 #                     testbeds (SVM in QEMU, VMX in Bochs, Debian 6.1 and 6.12;
 #                     shadow paging on 6.12: SVM without NPT, VMX with
-#                     paging=shadow), and the nested Linux boot on each
+#                     paging=shadow), the nested Linux boot on each, and a
+#                     kselftest target under `hvx run --rootfs / --exec`
 #   make demo         boot the SVM testbed, load hvx.ko, run `hvx info`, then
 #                     boot Linux with `hvx run` and show its console
 #                     (DEMO=vmx-6.12 etc. for another testbed)
@@ -64,12 +65,17 @@ build/ko/%/hvx.ko: FORCE
 build/static/hvx: FORCE
 	$(MAKE) -C vmm-user O=$(CURDIR)/build/static STATIC=1 WERROR=1
 
-testbed-build: $(foreach t,$(KERNEL_TAGS),build/ko/$(t)/hvx.ko) build/static/hvx
+testbed-build: $(foreach t,$(KERNEL_TAGS),build/ko/$(t)/hvx.ko) build/static/hvx kselftests
 	$(MAKE) -C selftests WERROR=1
 
 # Linux's KVM selftests from linux-source-<tag>, static (the kvmst stages).
 kvm-selftests:
 	@for t in $(KERNEL_TAGS); do testbed/kvm-selftests.sh $$t >/dev/null || exit 1; done
+
+# Kselftest targets of linux-source-6.1, static (testbed/kselftest.sh): the
+# kselftest-svm-6.1 stage runs them under `hvx run --rootfs / --exec`.
+kselftests:
+	testbed/kselftest.sh 6.1 >/dev/null
 
 check: deps testbed-build kvm-selftests
 	testbed/check.sh
@@ -135,4 +141,4 @@ clean:
 	$(MAKE) -C vmm-user clean
 	rm -rf build
 
-.PHONY: all module vmm selftests unit testbed-build kvm-selftests kvmst-reference check check-shadow demo bench deps clean FORCE
+.PHONY: all module vmm selftests unit testbed-build kvm-selftests kselftests kvmst-reference check check-shadow demo bench deps clean FORCE

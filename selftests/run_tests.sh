@@ -9,7 +9,7 @@
 # env:   HVX_SELFTESTS_DIR  where the test binaries are (default: beside this script)
 #        HVX_TEST_TIMEOUT   seconds per program (default 300)
 #        HVX_EXTRA_TESTS    added to the default list (e.g. irq_storm_test)
-#        HVX_VMM_TEST_TIMEOUT  seconds for vmm_boot_test and vmm_pvh_test, which boot Linux
+#        HVX_VMM_TEST_TIMEOUT  seconds for vmm_boot_test, vmm_pvh_test, vmm_rootfs_test, which boot Linux
 #                           nested in the emulator (default 900)
 dir=${HVX_SELFTESTS_DIR:-$(dirname "$0")}
 timeout_s=${HVX_TEST_TIMEOUT:-300}
@@ -40,7 +40,7 @@ for t in $tests; do
 		continue
 	fi
 	t_timeout=$timeout_s
-	case $t in vmm_boot_test|vmm_pvh_test) t_timeout=${HVX_VMM_TEST_TIMEOUT:-900} ;; esac
+	case $t in vmm_boot_test|vmm_pvh_test|vmm_rootfs_test) t_timeout=${HVX_VMM_TEST_TIMEOUT:-900} ;; esac
 	if command -v timeout >/dev/null 2>&1; then
 		(timeout "$t_timeout" "$dir/$t" 2>&1; echo $? >"$rcfile") | sed 's/^/# /'
 	else

@@ -21,6 +21,9 @@
 #   vmmboot-vmxshadow-6.12  the same with hvx.ko loaded with paging=shadow
 #                      (the full vmxshadow run skips the nested boot), also
 #                      beside the others
+#   kselftest-svm-6.1  QEMU: vmm_rootfs_test, Debian's kernel booted with
+#                      `hvx run --rootfs / --exec` on the testbed's own files,
+#                      a kselftest target run in it, 9p confinement attacked
 # Each stage's results go to build/results/STAGE.results; the run ends with
 # one line "N passed, N failed, N skipped" and fails if anything failed.
 # Expects `make testbed-build` to have run (make check does both).
@@ -32,7 +35,7 @@ results=$top/build/results
 rm -rf "$results"
 mkdir -p "$results"
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(vmmboot-vmx-6.12 vmmboot-vmxshadow-6.12 unit emulate svm-6.1 svm-6.12 shadow-6.12 nohv-6.1 vmx-6.1 vmx-6.12 vmxshadow-6.12)
+[ ${#stages[@]} -gt 0 ] || stages=(vmmboot-vmx-6.12 vmmboot-vmxshadow-6.12 unit emulate svm-6.1 svm-6.12 kselftest-svm-6.1 shadow-6.12 nohv-6.1 vmx-6.1 vmx-6.12 vmxshadow-6.12)
 
 # A KTAP-printing command: its output kept, its cases counted.
 run_ktap() {
@@ -49,6 +52,7 @@ run_testbed() {
 	local stage=$1 dir=build/testbed/$1
 	[[ $stage != vmmboot-* ]] || dir=build/testbed/${stage#vmmboot-}-vmmboot
 	[[ $stage != kvmst-* ]] || dir=build/testbed/${stage#kvmst-}-kvmst
+	[[ $stage != kselftest-* ]] || dir=build/testbed/${stage#kselftest-}-kselftest
 	if testbed/run-suite.sh "$stage"; then
 		cp "$dir/results" "$results/$stage.results"
 	else
@@ -101,7 +105,7 @@ for stage in "${stages[@]}"; do
 		else
 			echo "SKIP emulate: arch-x86/emulate/tests not present" >"$results/$stage.results"
 		fi ;;
-	svm-*|vmx-*|nohv-*|shadow-*|vmxshadow-*|kvmst-*)
+	svm-*|vmx-*|nohv-*|shadow-*|vmxshadow-*|kvmst-*|kselftest-*)
 		run_testbed "$stage" ;;
 	*)
 		echo "FAIL $stage: unknown stage" >"$results/$stage.results" ;;

@@ -27,6 +27,8 @@ export HVX_KO=$p/hvx.ko HVX_BIN=$p/bin/hvx HVX_SELFTESTS_DIR=$p/selftests
 # The VMM tests' Linux guest (testbed/mkvmmguest.sh), and tun for --net tap.
 export HVX_VMM_DIR=$p/vmm
 [ ! -f $p/vmm/tun.ko ] || insmod $p/vmm/tun.ko 2>/dev/null || true
+# `hvx run --rootfs /` takes the guest kernel's modules from /lib/modules.
+[ ! -d $p/vmm/lib/modules ] || [ -e /lib/modules ] || { mkdir -p /lib && ln -s $p/vmm/lib/modules /lib/modules; }
 # Pseudo-terminals, for vmm_cli_test's console test.
 [ -e /dev/pts/ptmx ] || { mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null; } || true
 # KVM's modules, in load order, for coexist_test.
@@ -92,6 +94,10 @@ bench)
 			sed -n 's/^# boot: \([0-9.]*\) s.*/bench: linux boot, hvx run to shell prompt  \1 s/p'
 		# virtio-blk and virtio-net throughput, with and without hvx.
 		"$HVX_SELFTESTS_DIR/virtio_bench"
+		# hvx run --rootfs / --exec: first output and exit, vs an
+		# initramfs (QEMU only: two more boots take many minutes in Bochs).
+		[ -n "${HVX_TESTBED_VMX_EPT:-}" ] ||
+			HVX_ROOTFS_BENCH=1 "$HVX_SELFTESTS_DIR/vmm_rootfs_test"
 	fi
 	# Nested vs shadow paging in the same run: hvx.ko again with
 	# paging=shadow where it runs with nested paging now, guest_bench and

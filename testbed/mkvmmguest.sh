@@ -12,7 +12,12 @@
 #   initrd.cpio.gz  busybox-static, the virtio and ext4 modules of that
 #                   kernel, and an /init that loads them and starts a shell
 #                   with the prompt "guest# " on the serial console; and
-#                   /pvh-init, vmm_pvh_test's init (rdinit=/pvh-init)
+#                   /pvh-init, vmm_pvh_test's init (rdinit=/pvh-init), and
+#                   /exec-init, make bench's reference for --rootfs --exec
+#   lib/modules/R   for `hvx run --rootfs /` (vmm_rootfs_test): the guest
+#                   kernel's virtio-mmio, 9p, overlayfs and virtio-console
+#                   modules and a modules.dep (depmod); guest-run.sh makes
+#                   the testbed's /lib/modules point here
 #   disk.ext4       an ext4 image (mke2fs -d) holding token.txt
 #   token           the token written into it, for the test to compare
 #   tun.ko          tun for the testbed's own kernel (HOST_TAG), for --net tap
@@ -95,6 +100,15 @@ fi
 poweroff -f
 INIT
 chmod 755 "$stage/pvh-init"
+cat >"$stage/exec-init" <<'INIT'
+#!/bin/sh
+# make bench's reference for `hvx run --rootfs / --exec "echo ..."`: the
+# same command from this initramfs (rdinit=/exec-init), then power off.
+export PATH=/bin:/sbin
+echo hvx-exec-output
+poweroff -f
+INIT
+chmod 755 "$stage/exec-init"
 # vbench, for the virtio benchmark (selftests/virtio_bench.c), when built.
 [ ! -x "$top/build/selftests/vbench" ] || cp "$top/build/selftests/vbench" "$stage/bin/vbench"
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |
@@ -114,6 +128,22 @@ if [ "${HVX_VMM_VMLINUX:-yes}" != no ]; then
 	fi
 	cp "$vmlinux" "$out/vmlinux"
 fi
+
+# --rootfs / in a testbed: hvx takes these from the testbed's
+# /lib/modules/RELEASE for its initramfs (dependencies from modules.dep).
+release=$(cat "$kdir/release")
+mdir=$out/lib/modules/$release
+rm -rf "$out/lib"
+mkdir -p "$mdir"
+cp "$kdir/modules/modules.builtin" "$kdir/modules/modules.builtin.modinfo" "$mdir/"
+: >"$mdir/modules.order"
+for m in virtio virtio_ring virtio_mmio 9pnet 9pnet_virtio netfs fscache 9p overlay virtio_console; do
+	src=$(cd "$kdir/modules" && find kernel -name "$m.ko" -o -name "$m.ko.xz" | head -n 1)
+	[ -n "$src" ] || { echo "mkvmmguest: no $m.ko in $kdir/modules" >&2; exit 1; }
+	mkdir -p "$mdir/$(dirname "$src")"
+	cp "$kdir/modules/$src" "$mdir/$src"
+done
+depmod -b "$out" "$release"
 
 # The disk: a token the guest can only know by reading the filesystem.
 token=hvx-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')

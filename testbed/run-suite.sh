@@ -20,6 +20,8 @@
 #                         against /dev/kvm, judged against KVM's results in
 #                         testbed/kvm-selftests/ (kvmref: KVM itself, the
 #                         reference; see testbed/kvmst-reference.sh)
+#                       or kselftest-svm-6.1 etc.: only vmm_rootfs_test, a
+#                         kselftest target under `hvx run --rootfs / --exec`
 #
 # One testbed run: packs hvx.ko (built for that kernel), the static `hvx`
 # program and the selftests into an initramfs, boots it in the emulator
@@ -41,7 +43,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 name=${1:?usage: run-suite.sh NAME}
 mode=selftests
 label=$name
-if [[ $name == demo-* || $name == bench-* || $name == vmmboot-* || $name == kvmst-* ]]; then
+if [[ $name == demo-* || $name == bench-* || $name == vmmboot-* || $name == kvmst-* || $name == kselftest-* ]]; then
 	mode=${name%%-*}
 	name=${name#*-}
 fi
@@ -62,6 +64,11 @@ kvmst_ref=$top/testbed/kvm-selftests/kvm-$tag.expected
 if [ "$mode" = vmmboot ]; then
 	mode=selftests
 	HVX_TESTBED_APPEND="hvx_tests=\"vmm_boot_test\"${HVX_TESTBED_APPEND:+ $HVX_TESTBED_APPEND}"
+fi
+# kselftest-*: a selftest run that names only vmm_rootfs_test.
+if [ "$mode" = kselftest ]; then
+	mode=selftests
+	HVX_TESTBED_APPEND="hvx_tests=\"vmm_rootfs_test\"${HVX_TESTBED_APPEND:+ $HVX_TESTBED_APPEND}"
 fi
 # Several runs of one testbed at once (parallel development) each need
 # their own directory: HVX_TESTBED_OUT names it.
@@ -105,6 +112,7 @@ if { [ "$mode" = selftests ] && [ "$kind" != kvmref ] && [[ ${HVX_TESTBED_APPEND
 	# vmlinux stays out of their initramfs.
 	vmlinux=yes
 	[ "$kind" != vmx ] || vmlinux=no
+	[[ $label != kselftest-* ]] || vmlinux=no	# vmm_rootfs_test boots the bzImage
 	HVX_VMM_VMLINUX=$vmlinux "$top/testbed/mkvmmguest.sh" "$out/payload/vmm" "$tag" >/dev/null
 	# The nested Linux boot takes minutes (about 200 s in QEMU, many
 	# times that in Bochs): the whole run gets that much more time.
@@ -169,6 +177,11 @@ if [ "$mode" = kvmst ]; then
 	export HVX_QEMU_MEM=${HVX_QEMU_MEM:-3G}
 else
 	cp "$top"/build/selftests/* "$out/payload/selftests/"
+	# vmm_rootfs_test's kselftest targets (testbed/kselftest.sh), for the nested
+	# guest's kernel (6.1), with that guest.
+	if [ -d "$out/payload/vmm" ] && [ -x "$top/build/kselftest-6.1/run_kselftest.sh" ]; then
+		cp -a "$top/build/kselftest-6.1" "$out/payload/kselftest"
+	fi
 fi
 cp "$top/testbed/guest-run.sh" "$out/payload/run.sh"
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "vmm.h"
+#include "rootfs/rootfs.h"
 
 static const struct hvx_command *const commands[] = {
 	&info_command,
@@ -28,6 +29,9 @@ int main(int argc, char **argv)
 {
 	unsigned int i;
 
+	/* The kernel runs hvx as a --rootfs guest's init (init=... guest-init). */
+	if (argc >= 2 && !strcmp(argv[1], ROOTFS_INIT_ARG))
+		return guest_init_main(argc - 1, argv + 1);
 	if (argc < 2) {
 		usage(stderr);
 		return HVX_EXIT_USAGE;

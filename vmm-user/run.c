@@ -5,7 +5,10 @@
  * come from one table that also writes --help. The order of bring-up:
  * VM (irqchip, PIT, RAM), vCPUs, the PC's devices, the virtio devices,
  * ACPI tables (which describe those), the kernel, then the vCPU threads and
- * the console loop on this thread until the VM ends.
+ * the console loop on this thread until the VM ends. --rootfs (rootfs/)
+ * adds the root share, hvx's init and its command line, and routes the
+ * consoles: the guest's command on the virtio-console (stdin, stdout),
+ * the kernel's log on the UART (stderr).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +20,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <net/if.h>
 #include "vm.h"
@@ -26,12 +30,16 @@
 #include "loaders/loader.h"
 #include "platform/layout.h"
 #include "platform/platform.h"
+#include "rootfs/rootfs.h"
+#include "rootfs/rootfs_boot.h"
 
 #define RUN_DEFAULT_DEV		"/dev/hvx"
 #define RUN_DEFAULT_MEM		(256 * MiB)
 #define RUN_MIN_MEM		(16 * MiB)
 #define RUN_MAX_MEM		(1024 * GiB)
 #define RUN_MAX_DISKS		4
+/* virtio-mmio windows: 8, three taken by the consoles, rng and a root share. */
+#define RUN_MAX_SHARES		5
 /*
  * Linux: console= names the device --console chose (RUN_CONSOLE_*, put in
  * front of these); a panic reboots, which ends `hvx run`;
@@ -60,11 +68,17 @@ struct run_options {
 	bool net;
 	const char *tap_name;		/* NULL: hvx picks one */
 	bool virtio_console;		/* --console virtio: stdin goes to hvc0 */
+	bool console_set;		/* --console given */
+	struct rootfs_share shares[RUN_MAX_SHARES];	/* --share, --rw */
+	unsigned int nr_shares;
+	const char *rootfs;		/* --rootfs DIR */
+	const char *exec;		/* --exec CMD */
 };
 
 enum run_opt { OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_CMDLINE = 'c', OPT_MEM = 'm',
 	       OPT_CPUS = 'p', OPT_DISK = 'd', OPT_NET = 'n', OPT_DEV = 'D', OPT_QUIET = 'q',
-	       OPT_CONSOLE = 'C', OPT_DEBUG = 'g', OPT_HELP = 'h' };
+	       OPT_CONSOLE = 'C', OPT_DEBUG = 'g', OPT_HELP = 'h', OPT_SHARE = 's',
+	       OPT_ROOTFS = 'r', OPT_EXEC = 'e', OPT_RW = 'w' };
 
 static const struct run_option_doc {
 	struct option opt;
@@ -86,6 +100,25 @@ static const struct run_option_doc {
 	  "a virtio-blk disk backed by FILE, read-only with ,ro; repeat for more (up to 4)" },
 	{ { "net", required_argument, NULL, OPT_NET }, "tap[=NAME]",
 	  "a virtio-net card on a tap device (hvx creates it, named NAME or hvx-tapN, and removes it)" },
+	{ { "share", required_argument, NULL, OPT_SHARE }, "HOSTDIR[:TAG][,ro]",
+	  "HOSTDIR for the guest over virtio-9p, read-only with ,ro; the guest mounts it with"
+	  " mount -t 9p -o trans=virtio TAG DIR (TAG: HOSTDIR's last name unless given);"
+	  " with --rootfs, at HOSTDIR; repeat for more (up to 5 with --rw). HOSTDIR must"
+	  " exist; TAG: letters, digits, . _ -, unique, not hvxroot" },
+	{ { "rw", required_argument, NULL, OPT_RW }, "DIR",
+	  "a host directory the guest may write, for results: --share DIR (read-write),"
+	  " with --rootfs mounted at DIR over the overlay" },
+	{ { "rootfs", required_argument, NULL, OPT_ROOTFS }, "DIR",
+	  "boot with DIR (usually /) as the guest's root: read-only over 9p with a tmpfs"
+	  " overlay for writes; hvx's own init (and, for a kernel with them as modules,"
+	  " DIR/lib/modules/RELEASE's virtio, 9p and overlay modules in an initramfs hvx builds)"
+	  " runs --exec's command or a shell; stdin and stdout are the guest's /dev/hvc0,"
+	  " stderr its console (and the kernel's log). Not with --initrd or --console;"
+	  " refused if the kernel image has no release or needs modules DIR/lib/modules lacks" },
+	{ { "exec", required_argument, NULL, OPT_EXEC }, "CMD",
+	  "run CMD (/bin/sh -c) in the guest, in this directory, then power off; hvx run"
+	  " exits with CMD's status (128+N if signal N killed it, 125 if the guest's init"
+	  " failed). Needs --rootfs; CMD must fit the kernel command line (2047 bytes on x86)" },
 	{ { "console", required_argument, NULL, OPT_CONSOLE }, "serial|virtio",
 	  "which device the guest's console is, the one stdin goes to: the UART (ttyS0, default)"
 	  " or the virtio-console (hvc0); both exist and print to stdout" },
@@ -126,7 +159,8 @@ static void run_usage(FILE *f)
 		   "        error (the vCPU state is printed)\n"
 		   "  130   ended by SIGINT, SIGTERM or SIGHUP\n"
 		   "  2N+1  the guest wrote N to port 0xf4 (QEMU's isa-debug-exit); hvx's\n"
-		   "        own statuses are even, so they never look like a guest's\n");
+		   "        own statuses are even, so they never look like a guest's\n"
+		   "  N     with --rootfs: the command's (or the shell's) exit status N\n");
 }
 
 static int run_bad_value(const char *opt, const char *value, const char *allowed)
@@ -213,6 +247,91 @@ static int run_parse_net(struct run_options *o, const char *s)
 	return 0;
 }
 
+/*
+ * HOSTDIR[:TAG][,ro] (--share) or DIR (--rw): the directory must exist,
+ * tags are unique; checked here so that a typo ends hvx before it boots.
+ */
+static int run_parse_share(struct run_options *o, char *arg, bool rw_option)
+{
+	const char *opt = rw_option ? "rw" : "share";
+	const char *allowed = rw_option ? "allowed: DIR" : "allowed: HOSTDIR[:TAG][,ro]";
+	struct rootfs_share *sh = &o->shares[o->nr_shares];
+	char *tag = NULL, *colon, *base;
+	size_t n = strlen(arg);
+	struct stat st;
+	unsigned int i;
+
+	if (o->nr_shares == RUN_MAX_SHARES)
+		return run_bad_value(opt, arg, "at most 5 --share and --rw together");
+	*sh = (struct rootfs_share){ 0 };
+	if (!rw_option && n > 3 && !strcmp(arg + n - 3, ",ro")) {
+		sh->read_only = true;
+		arg[n - 3] = '\0';
+	}
+	colon = rw_option ? NULL : strrchr(arg, ':');
+	if (colon) {
+		*colon = '\0';
+		tag = colon + 1;
+	}
+	if (!*arg)
+		return run_bad_value(opt, arg, allowed);
+	sh->host_path = realpath(arg, NULL);
+	if (!sh->host_path || stat(sh->host_path, &st) || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "hvx run: --%s %s: %s\n", opt, arg,
+			sh->host_path ? "not a directory" : strerror(errno));
+		free(sh->host_path);
+		return -ENOTDIR;
+	}
+	base = strrchr(sh->host_path, '/') + 1;
+	if (!tag)
+		tag = *base ? base : "root";
+	if (!virtio_9p_tag_ok(tag) || !strcmp(tag, ROOTFS_TAG)) {
+		fprintf(stderr, "hvx run: --%s %s: the mount tag '%s' is not allowed (1 to %d letters,"
+			" digits, '.', '_' or '-', not '%s')%s\n", opt, arg, tag, VIRTIO_9P_TAG_MAX,
+			ROOTFS_TAG, colon ? "" : "; give one: HOSTDIR:TAG");
+		free(sh->host_path);
+		return -EINVAL;
+	}
+	for (i = 0; i < o->nr_shares; i++) {
+		if (!strcmp(o->shares[i].tag, tag)) {
+			fprintf(stderr, "hvx run: --%s %s: mount tag '%s' used twice%s\n", opt, arg, tag,
+				colon ? "" : "; give one: HOSTDIR:TAG");
+			free(sh->host_path);
+			return -EINVAL;
+		}
+	}
+	strcpy(sh->tag, tag);
+	o->nr_shares++;
+	return 0;
+}
+
+/* What --rootfs and --exec need, and rule out (after all options are read). */
+static int run_check_rootfs(const struct run_options *o)
+{
+	struct stat st;
+
+	if (o->exec && !o->rootfs) {
+		fprintf(stderr, "hvx run: --exec needs --rootfs (hvx's init runs it; e.g. --rootfs /)\n");
+		return -EINVAL;
+	}
+	if (!o->rootfs)
+		return 0;
+	if (o->boot.nr_initrds) {
+		fprintf(stderr, "hvx run: --rootfs builds the initramfs itself: no --initrd with it\n");
+		return -EINVAL;
+	}
+	if (o->console_set) {
+		fprintf(stderr, "hvx run: --rootfs sets the consoles itself (the command on the virtio-console, the kernel's log on the serial port): no --console with it\n");
+		return -EINVAL;
+	}
+	if (stat(o->rootfs, &st) || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "hvx run: --rootfs %s: %s\n", o->rootfs,
+			access(o->rootfs, F_OK) ? strerror(errno) : "not a directory");
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
 /* 0 to go on, else the exit status. */
 static int run_parse(int argc, char **argv, struct run_options *o)
 {
@@ -244,7 +363,12 @@ static int run_parse(int argc, char **argv, struct run_options *o)
 			if (strcmp(optarg, "serial") && strcmp(optarg, "virtio"))
 				ret = run_bad_value("console", optarg, "allowed: serial or virtio");
 			o->virtio_console = !strcmp(optarg, "virtio");
+			o->console_set = true;
 			break;
+		case OPT_SHARE: ret = run_parse_share(o, optarg, false); break;
+		case OPT_RW: ret = run_parse_share(o, optarg, true); break;
+		case OPT_ROOTFS: o->rootfs = optarg; break;
+		case OPT_EXEC: o->exec = optarg; break;
 		case OPT_DEV: o->dev = optarg; break;
 		case OPT_QUIET: vmm_verbosity = 0; break;
 		case OPT_DEBUG: vmm_verbosity = 2; break;
@@ -264,6 +388,11 @@ static int run_parse(int argc, char **argv, struct run_options *o)
 		fprintf(stderr, "hvx run: --kernel FILE is required ('hvx run --help' lists the options)\n");
 		return HVX_EXIT_USAGE;
 	}
+	if (run_check_rootfs(o))
+		return HVX_EXIT_USAGE;
+	/* --rootfs: stdin to the guest's hvc0, through the virtio-console's pipe. */
+	if (o->rootfs)
+		o->virtio_console = true;
 	return -1;
 }
 
@@ -272,18 +401,20 @@ static int run_parse(int argc, char **argv, struct run_options *o)
  * virtio-console with --console virtio, else -1 (the UART has stdin).
  */
 static int run_create_devices(struct vm *vm, struct run_options *o, struct serial **uart,
-			      int console_in)
+			      int console_in, const char *root)
 {
 	unsigned int i;
 	int ret;
 
-	ret = serial__create(vm, PORT_COM1, GSI_COM1, STDOUT_FILENO, uart);
+	/* --rootfs: the UART is the kernel's log and the command's stderr. */
+	ret = serial__create(vm, PORT_COM1, GSI_COM1, o->rootfs ? STDERR_FILENO : STDOUT_FILENO,
+			     uart);
 	if (!ret)
 		ret = i8042__create(vm);
 	if (!ret)
 		ret = rtc__create(vm);
 	if (!ret)
-		ret = debug_exit__create(vm);
+		ret = debug_exit__create(vm, o->rootfs != NULL);
 	if (!ret)
 		ret = fw_cfg__create(vm);
 	if (!ret)
@@ -292,6 +423,11 @@ static int run_create_devices(struct vm *vm, struct run_options *o, struct seria
 		ret = virtio_blk_create(vm, o->disks[i].path, o->disks[i].read_only);
 	if (!ret && o->net)
 		ret = virtio_net_create(vm, o->tap_name);
+	if (!ret && root)
+		ret = virtio_9p_create(vm, root, ROOTFS_TAG, true);
+	for (i = 0; !ret && i < o->nr_shares; i++)
+		ret = virtio_9p_create(vm, o->shares[i].host_path, o->shares[i].tag,
+				       o->shares[i].read_only);
 	/* In both modes: the guest's hvc0 prints to stdout all the same. */
 	if (!ret)
 		ret = virtio_console_create(vm, console_in, STDOUT_FILENO);
@@ -318,9 +454,30 @@ static int run_console_pipe(struct run_options *o, int fds[2])
 	return 0;
 }
 
+/* --rootfs: the initramfs and command line for hvx's init (rootfs.c). */
+static int run_prepare_rootfs(struct run_options *o, struct rootfs_boot *rb)
+{
+	struct rootfs_config rc = {
+		.dir = o->rootfs, .exec = o->exec, .kernel = o->boot.kernel,
+		.shares = o->shares, .nr_shares = o->nr_shares,
+		.debug = vmm_verbosity > 1, .tty = isatty(STDIN_FILENO),
+	};
+	struct stat st;
+	int ret;
+
+	/* Input from /dev/null: the command gets /dev/null, and so sees its end. */
+	rc.no_stdin = !fstat(STDIN_FILENO, &st) && S_ISCHR(st.st_mode) &&
+		      st.st_rdev == makedev(1, 3);
+	ret = rootfs__prepare(&rc, rb);
+	if (!ret && rb->initrd_fd >= 0)
+		o->boot.initrds[o->boot.nr_initrds++] = rb->initrd_path;
+	return ret;
+}
+
 static int run_vm(struct run_options *o, int signal_fd)
 {
 	struct console_sink sink = { .pipe_fd = -1 };
+	struct rootfs_boot rb = { .initrd_fd = -1 };
 	int console_pipe[2] = { -1, -1 };
 	struct vm *vm = calloc(1, sizeof(*vm));
 	char *cmdline = NULL;
@@ -328,15 +485,17 @@ static int run_vm(struct run_options *o, int signal_fd)
 
 	if (!vm)
 		return RUN_EXIT_ERROR;
-	if (vm__create(vm, o->dev, o->mem, o->cpus) || vcpu__create_all(vm) ||
+	/* First: a kernel without the drivers --rootfs needs ends hvx here. */
+	if ((o->rootfs && run_prepare_rootfs(o, &rb)) ||
+	    vm__create(vm, o->dev, o->mem, o->cpus) || vcpu__create_all(vm) ||
 	    run_console_pipe(o, console_pipe) ||
-	    run_create_devices(vm, o, &sink.uart, console_pipe[0]) ||
+	    run_create_devices(vm, o, &sink.uart, console_pipe[0], rb.root) ||
 	    acpi__build(vm, &o->boot.rsdp))
 		goto out;
-	if (asprintf(&cmdline, "%s %s%s%s",
-		     o->virtio_console ? RUN_CONSOLE_VIRTIO : RUN_CONSOLE_SERIAL,
-		     RUN_DEFAULT_CMDLINE, o->user_cmdline ? " " : "",
-		     o->user_cmdline ? o->user_cmdline : "") < 0) {
+	if (asprintf(&cmdline, "%s %s%s%s%s%s",
+		     o->virtio_console && !o->rootfs ? RUN_CONSOLE_VIRTIO : RUN_CONSOLE_SERIAL,
+		     RUN_DEFAULT_CMDLINE, rb.cmdline ? " " : "", rb.cmdline ? rb.cmdline : "",
+		     o->user_cmdline ? " " : "", o->user_cmdline ? o->user_cmdline : "") < 0) {
 		cmdline = NULL;
 		goto out;
 	}
@@ -366,6 +525,7 @@ out:
 	vm__destroy(vm);
 	free(vm);
 	free(cmdline);
+	rootfs__release(&rb);
 	/* After the devices: the virtio-console's thread polled the read end. */
 	if (console_pipe[0] >= 0) {
 		close(console_pipe[0]);
@@ -397,6 +557,8 @@ static int run_main(int argc, char **argv)
 	}
 	ret = run_vm(&opts, signal_fd);
 	close(signal_fd);
+	while (opts.nr_shares)
+		free(opts.shares[--opts.nr_shares].host_path);
 	return ret;
 }
 

@@ -90,5 +90,13 @@ int virtio_net_create(struct vm *vm, const char *tap_name);
 /* Port 0 as /dev/hvc0: input read from @in_fd (-1: none), output to @out_fd. */
 int virtio_console_create(struct vm *vm, int in_fd, int out_fd);
 int virtio_rng_create(struct vm *vm);
+/*
+ * virtio-9p: the host directory @dir as 9P2000.L with mount tag @tag (1 to
+ * VIRTIO_9P_TAG_MAX letters, digits, '.', '_' or '-'); every change
+ * refused with EROFS when @read_only.
+ */
+#define VIRTIO_9P_TAG_MAX	64
+bool virtio_9p_tag_ok(const char *tag);
+int virtio_9p_create(struct vm *vm, const char *dir, const char *tag, bool read_only);
 
 #endif /* HVX_VMM_DEV_H */

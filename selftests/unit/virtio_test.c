@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <linux/virtio_9p.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
@@ -1039,6 +1040,61 @@ static unsigned int count_dir(const char *path)
 	return n;
 }
 
+/*
+ * virtio-9p: identity, the mount tag in config space, and one Tversion
+ * framed as Linux's zero-copy requests are (the message and the reply
+ * each split over two buffers); a chain with no room for a reply is
+ * malformed (NEEDS_RESET); bad tags and missing directories are refused.
+ */
+static void p9_device(void)
+{
+	static const uint8_t tversion[] = {
+		21, 0, 0, 0, 100, 0x34, 0x12,		/* size, Tversion, tag */
+		0x00, 0x20, 0, 0,			/* msize 8192 */
+		8, 0, '9', 'P', '2', '0', '0', '0', '.', 'L',
+	};
+	struct vm *vm = fake_vm_create();
+	char dir[] = "/tmp/hvx-virtio-9p-XXXXXX";
+	struct vring_used_elem ue;
+	uint8_t *reply = gpa(vm, DATA_GPA + 4096);
+	uint16_t tag_len = 0;
+	char tag[8] = { 0 };
+	struct tq q;
+
+	ASSERT_TRUE(mkdtemp(dir));
+	ASSERT_EQ(virtio_9p_create(vm, dir, "bad tag", false), -EINVAL);
+	ASSERT_EQ(virtio_9p_create(vm, "/nonexistent/dir", "x", false), -ENOENT);
+	ASSERT_EQ(virtio_9p_create(vm, dir, "hvxtag", true), 0);
+	ASSERT_EQ(reg_read(vm, DEV0, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_9P);
+	ASSERT_TRUE(device_features(vm, DEV0) & BIT64(VIRTIO_9P_MOUNT_TAG));
+	fake_mmio(vm, DEV0 + VIRTIO_MMIO_CONFIG, &tag_len, sizeof(tag_len), false);
+	ASSERT_EQ(tag_len, 6);
+	fake_mmio(vm, DEV0 + VIRTIO_MMIO_CONFIG + 2, tag, 6, false);
+	ASSERT_TRUE(!strcmp(tag, "hvxtag"), "tag '%s'", tag);
+	drv_init(vm, DEV0, ALL_FEATURES, &q, 1);
+
+	memcpy(gpa(vm, DATA_GPA), tversion, sizeof(tversion));
+	memset(reply, 0xee, 64);
+	tq_add(&q, (struct seg[]){ { DATA_GPA, 3, false }, { DATA_GPA + 3, 18, false },
+				  { DATA_GPA + 4096, 11, true }, { DATA_GPA + 4096 + 11, 4085, true } }, 4);
+	ASSERT_TRUE(tq_wait_used(&q, &ue));
+	/* Rversion: size 21, type 101, the tag, msize 8192, "9P2000.L". */
+	ASSERT_EQ(ue.len, 21);
+	ASSERT_EQ(reply[0], 21);
+	ASSERT_EQ(reply[4], 101);
+	ASSERT_EQ(reply[5] | reply[6] << 8, 0x1234);
+	ASSERT_EQ(reply[7] | reply[8] << 8, 8192);
+	ASSERT_TRUE(!memcmp(reply + 11, "\x08\x00" "9P2000.L", 10));
+	ASSERT_EQ(reply[21], 0xee);
+
+	/* Five bytes cannot hold even an Rlerror: the driver broke the protocol. */
+	tq_add(&q, (struct seg[]){ { DATA_GPA, sizeof(tversion), false },
+				  { DATA_GPA + 4096, 5, true } }, 2);
+	expect_needs_reset(vm, DEV0, GSI0, &q);
+	fake_vm_destroy(vm);
+	CHECK_OK(rmdir(dir));
+}
+
 static void devices_release_everything(void)
 {
 	unsigned int fds, threads, round;
@@ -1059,7 +1115,8 @@ static void devices_release_everything(void)
 		ASSERT_EQ(virtio_rng_create(vm), 0);
 		ASSERT_EQ(virtio_console_create(vm, -1, sv[1]), 0);
 		ASSERT_EQ(virtio_net_create_fd(vm, sv[0], "test-socket"), 0);
-		ASSERT_EQ(count_dir("/proc/self/task"), threads + 4);
+		ASSERT_EQ(virtio_9p_create(vm, "/tmp", "tmp", true), 0);
+		ASSERT_EQ(count_dir("/proc/self/task"), threads + 5);
 		/* Exercise one, so exit happens after real work. */
 		drv_init(vm, DEV0, ALL_FEATURES, &q, 1);
 		{
@@ -1098,6 +1155,7 @@ static const struct ktest tests[] = {
 	KTEST(console_tx_rx),
 	KTEST(net_tx_rx),
 	KTEST(tap_create_and_remove),
+	KTEST(p9_device),
 	KTEST(devices_release_everything),
 };
 

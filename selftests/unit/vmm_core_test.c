@@ -265,7 +265,9 @@ static void bzimage_truncated(void)
 static void multiboot_info(const char *image)
 {
 	char path[] = "/tmp/vmm_core_test.XXXXXX";
-	struct boot_spec spec = { .kernel = top_path(image), .cmdline = "mb args" };
+	/* Linux's line holds hvx's defaults; a multiboot kernel gets --cmdline alone. */
+	struct boot_spec spec = { .kernel = top_path(image), .cmdline = "console=ttyS0 panic=-1 mb args",
+				  .user_cmdline = "mb args" };
 	struct vm *vm = test_vm(1);
 	const uint32_t *mbi, *mod;
 	int fd;

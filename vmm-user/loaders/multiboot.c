@@ -118,6 +118,7 @@ int multiboot__load(struct vm *vm, const struct file_buf *kernel, const struct b
 	struct mb_header h;
 	struct e820_map e820;
 	uint64_t end, entry, addr;
+	const char *cmdline;
 	unsigned int i;
 	long off;
 	int ret;
@@ -142,8 +143,8 @@ int multiboot__load(struct vm *vm, const struct file_buf *kernel, const struct b
 		vmm_info("%s: asks for a video mode; hvx has no display, ignored", kernel->path);
 
 	/* A multiboot kernel is no Linux: it gets --cmdline verbatim. */
-	ret = guest_write(vm, LAYOUT_CMDLINE, spec->user_cmdline, strlen(spec->user_cmdline) + 1,
-			  "command line");
+	cmdline = spec->user_cmdline ? spec->user_cmdline : "";
+	ret = guest_write(vm, LAYOUT_CMDLINE, cmdline, strlen(cmdline) + 1, "command line");
 	if (ret)
 		return ret;
 	boot.info.flags = MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MODS | MB_INFO_MMAP |

@@ -7,6 +7,7 @@
 #ifndef HVX_PLATFORM_H
 #define HVX_PLATFORM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,7 +23,8 @@ int serial__space_fd(struct serial *uart);
 
 int i8042__create(struct vm *vm);	/* reset line only */
 int rtc__create(struct vm *vm);		/* MC146818 CMOS clock and RAM */
-int debug_exit__create(struct vm *vm);	/* QEMU isa-debug-exit at 0xf4 */
+/* QEMU isa-debug-exit at 0xf4; @exact: V ends hvx with V, not (V << 1) | 1. */
+int debug_exit__create(struct vm *vm, bool exact);
 int fw_cfg__create(struct vm *vm);	/* QEMU fw_cfg, I/O port interface */
 int acpi_pm__create(struct vm *vm);	/* ACPI PM1 event/control, reset register */
 
