@@ -175,6 +175,12 @@ if [ "$mode" = kvmst ]; then
 	# Several of them (dirty_log_test, demand_paging_test, ...) give their
 	# guest 1 GiB by default: room for that beside the initramfs.
 	export HVX_QEMU_MEM=${HVX_QEMU_MEM:-3G}
+	# 6.12's are built for x86-64-v2 (its Makefile adds -march=x86-64-v2:
+	# POPCNT, SSE4.2, ...), which qemu64 lacks (SIGILL): a QEMU CPU with
+	# them, for KVM's reference and hvx alike.
+	if [ "$tag" = 6.12 ] && [ "$emulator" = qemu ] && [ -z "${HVX_TESTBED_CPU:-}" ]; then
+		boot_args+=(--cpu qemu64,+svm,+npt,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16)
+	fi
 else
 	cp "$top"/build/selftests/* "$out/payload/selftests/"
 	# vmm_rootfs_test's kselftest targets (testbed/kselftest.sh), for the nested
