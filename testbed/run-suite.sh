@@ -159,9 +159,12 @@ if [ "$mode" = kvmst ]; then
 	${CC:-gcc} -O2 -static -o "$out/payload/kvmst/pgrun" "$top/testbed/pgrun.c"
 	cp "$top/testbed/kvmst-run.sh" "$out/payload/kvmst/run.sh"
 	# What times out on KVM here gets 30 s on hvx, not 120: it cannot
-	# fail the stage (kvmst-results.py), and the stage stays short.
+	# fail the stage (kvmst-results.py), and the stage stays short. What
+	# passes on KVM gets 300 s: demand_paging_test takes 90-120 s on
+	# either in TCG, and the machine's load must not decide the verdict.
 	if [ "$kind" != kvmref ] && [ -f "$kvmst_ref" ]; then
-		awk '$2 == "timeout" { print $1, 30 }' "$kvmst_ref" >"$out/payload/kvmst/timeouts"
+		awk '$2 == "timeout" { print $1, 30 } $2 == "pass" { print $1, 300 }' \
+			"$kvmst_ref" >"$out/payload/kvmst/timeouts"
 	fi
 	# Bochs runs guest code some ten times slower than QEMU: on VMX, the
 	# programs that pass on KVM (the reference is KVM's SVM in QEMU).
