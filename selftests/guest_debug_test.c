@@ -71,8 +71,12 @@ static void singlestep(void)
 		vcpu_get_regs(vcpu, &regs);
 		ASSERT_EQ(vcpu->run->debug.arch.pc, regs.rip);
 		ASSERT_EQ(regs.rflags & RFLAGS_TF, 0);	/* the debugger's TF is hidden */
-		if (counting)
+		if (counting) {
+			ktap_print("step %u: rip step_start%+ld, dr6 %#llx", steps + 1,
+				   (long)(regs.rip - (uint64_t)step_start),
+				   (unsigned long long)vcpu->run->debug.arch.dr6);
 			steps++;
+		}
 		counting |= regs.rip == (uint64_t)step_start;
 		saw_cpuid |= regs.rip == (uint64_t)step_out;	/* after CPUID */
 		saw_out |= regs.rip == (uint64_t)step_end;	/* after OUT */
