@@ -71,6 +71,7 @@ static void hvx_singlestep_trap(struct hvx_vcpu *vcpu)
 void hvx_retire_insn(struct hvx_vcpu *vcpu, u64 rip)
 {
 	vcpu->x86.rip = rip;
+	vcpu->x86.retired = true;
 	hvx_x86_get(vcpu, HVX_REG_EVENTS);
 	if (vcpu->x86.interrupt_shadow) {
 		vcpu->x86.interrupt_shadow = false;

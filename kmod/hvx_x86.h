@@ -155,6 +155,13 @@ struct hvx_x86 {
 	/* KVM_SET_GUEST_DEBUG (arch-x86/guest_debug.c). */
 	u32 guest_debug;		/* KVM_GUESTDBG_*, 0 when off */
 	u64 entry_rflags;		/* the guest's RFLAGS at the last entry */
+	/*
+	 * hvx retired the instruction the last exit stopped at (emulated or
+	 * skipped it): its single-step trap, if any, is hvx's to raise, and a
+	 * backend drops one the CPU may have recorded for it (VMX pending
+	 * debug exceptions, which Bochs sets for instruction exits under TF).
+	 */
+	bool retired;
 
 	/* The guest's CPUID table, from KVM_SET_CPUID2. */
 	struct kvm_cpuid_entry2 *cpuid;

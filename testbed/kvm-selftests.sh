@@ -26,6 +26,11 @@ kvm=$src/tools/testing/selftests/kvm
 flags=(USERLDFLAGS=-static)
 [ "$tag" != 6.1 ] || flags+=(EXTRA_CFLAGS="-DTEST_ASSERT_EQ=ASSERT_EQ -include linux/stddef.h")
 
+# kselftest's lib.mk sets OUTPUT only in a top-level make (MAKELEVEL 0);
+# under `make check` it would be empty and the programs would land in
+# /x86_64. Run the tree's make as if from a shell.
+unset MAKELEVEL MAKEFLAGS MFLAGS
+
 # Rebuilt only when the tree is newer than the last install.
 if [ -f "$out/list" ] && [ "$out/list" -nt "$src/.hvx-unpacked" ]; then
 	echo "$out"

@@ -402,6 +402,11 @@ static int vmx_enter(struct hvx_vcpu *vcpu, int *result)
 	vmcs_writel(VMCS_GUEST_RSP, x->gprs[HVX_RSP]);
 	vmcs_writel(VMCS_GUEST_RIP, x->rip);
 	x->entry_rflags = x->rflags;
+	if (x->retired) {
+		x->retired = false;
+		vmcs_writel(VMCS_GUEST_PENDING_DBG,
+			    vmcs_readl(VMCS_GUEST_PENDING_DBG) & ~PENDING_DBG_BS);
+	}
 	vmx_sync_exception_bitmap(vcpu);
 	vmcs_writel(VMCS_GUEST_RFLAGS, hvx_debug_entry_rflags(vcpu, vmx_vm86_rflags_in(vcpu)));
 	/* Single-stepping out of an interrupt shadow needs a pending #DB (SDM 26.3.1.5). */
