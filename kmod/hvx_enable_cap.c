@@ -47,6 +47,11 @@ long hvx_vm_enable_cap(struct hvx_vm *vm, void __user *argp)
 		/* Whether the guest may read MSR_PLATFORM_INFO (else #GP). */
 		WRITE_ONCE(vm->guest_reads_platform_info, cap.args[0]);
 		return 0;
+	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
+		if (cap.args[0] & ~1ULL)
+			return -EINVAL;
+		WRITE_ONCE(vm->exit_on_emulation_failure, cap.args[0]);
+		return 0;
 	default:
 		return -EINVAL;
 	}

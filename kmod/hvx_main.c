@@ -61,7 +61,7 @@ static long hvx_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 	case KVM_CHECK_EXTENSION:
 		return hvx_check_extension(NULL, arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
-		return arg ? -EINVAL : HVX_VCPU_MMAP_PAGES * PAGE_SIZE;
+		return arg ? -EINVAL : HVX_VCPU_MMAP_SIZE;
 	case KVM_GET_SUPPORTED_CPUID:
 		return hvx_get_supported_cpuid((void __user *)arg);
 	case KVM_GET_MSR_INDEX_LIST:
@@ -120,14 +120,22 @@ static int hvx_register_devices(void)
 		else
 			pr_err("kvm_dev=1: cannot register /dev/kvm: %d\n", r);
 		misc_deregister(&hvx_dev);
+		return r;
+	}
+	r = hvx_kvm_params_init();
+	if (r) {
+		misc_deregister(&hvx_kvm_dev);
+		misc_deregister(&hvx_dev);
 	}
 	return r;
 }
 
 static void hvx_deregister_devices(void)
 {
-	if (kvm_dev)
+	if (kvm_dev) {
+		hvx_kvm_params_exit();
 		misc_deregister(&hvx_kvm_dev);
+	}
 	misc_deregister(&hvx_dev);
 }
 

@@ -48,9 +48,12 @@ static vm_fault_t hvx_vcpu_fault(struct vm_fault *vmf)
 {
 	struct hvx_vcpu *vcpu = vmf->vma->vm_file->private_data;
 
-	if (vmf->pgoff >= HVX_VCPU_MMAP_PAGES)
+	if (vmf->pgoff == HVX_VCPU_COALESCED_PAGE)
+		vmf->page = vcpu->vm->coalesced_ring;
+	else if (vmf->pgoff < HVX_VCPU_MMAP_PAGES)
+		vmf->page = vcpu->pages[vmf->pgoff];
+	else
 		return VM_FAULT_SIGBUS;
-	vmf->page = vcpu->pages[vmf->pgoff];
 	get_page(vmf->page);
 	return 0;
 }
@@ -62,8 +65,8 @@ static const struct vm_operations_struct hvx_vcpu_vm_ops = {
 static int hvx_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	/* Refuse up front what could only SIGBUS later. */
-	if (vma->vm_pgoff >= HVX_VCPU_MMAP_PAGES ||
-	    vma_pages(vma) > HVX_VCPU_MMAP_PAGES - vma->vm_pgoff)
+	if (vma->vm_pgoff >= HVX_VCPU_MMAP_SIZE / PAGE_SIZE ||
+	    vma_pages(vma) > HVX_VCPU_MMAP_SIZE / PAGE_SIZE - vma->vm_pgoff)
 		return -EINVAL;
 	vma->vm_ops = &hvx_vcpu_vm_ops;
 	return 0;

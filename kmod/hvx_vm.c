@@ -37,6 +37,7 @@ static void hvx_vm_destroy(struct kref *ref)
 	for (i = 0; i < vm->nr_vcpus; i++)
 		hvx_vcpu_free(vm->vcpus[i]);
 	hvx_vm_free_msr_filter(vm);
+	hvx_coalesced_ring_free(vm);
 	mmdrop(vm->mm);
 	kfree(vm);
 	hvx_virt_put();
@@ -60,6 +61,29 @@ static long hvx_vm_set_memory(struct hvx_vm *vm, void __user *argp)
 
 	if (copy_from_user(&mem, argp, sizeof(mem)))
 		return -EFAULT;
+	return hvx_set_user_memory_region(vm, &mem);
+}
+
+/*
+ * KVM_SET_USER_MEMORY_REGION2: the same slot with room for a guest_memfd.
+ * hvx has no private memory (as KVM's default VM type), so the
+ * KVM_MEM_GUEST_MEMFD flag is refused with the other unknown flags and the
+ * guest_memfd fields are not looked at, as on KVM.
+ */
+static long hvx_vm_set_memory2(struct hvx_vm *vm, void __user *argp)
+{
+	struct kvm_userspace_memory_region2 mem2;
+	struct kvm_userspace_memory_region mem;
+
+	if (copy_from_user(&mem2, argp, sizeof(mem2)))
+		return -EFAULT;
+	mem = (struct kvm_userspace_memory_region){
+		.slot = mem2.slot,
+		.flags = mem2.flags,
+		.guest_phys_addr = mem2.guest_phys_addr,
+		.memory_size = mem2.memory_size,
+		.userspace_addr = mem2.userspace_addr,
+	};
 	return hvx_set_user_memory_region(vm, &mem);
 }
 
@@ -112,6 +136,8 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		return hvx_vm_set_boot_cpu_id(vm, arg);
 	case KVM_X86_SET_MSR_FILTER:
 		return hvx_vm_set_msr_filter(vm, (void __user *)arg);
+	case KVM_SET_USER_MEMORY_REGION2:
+		return hvx_vm_set_memory2(vm, (void __user *)arg);
 	case KVM_SET_USER_MEMORY_REGION:
 		return hvx_vm_set_memory(vm, (void __user *)arg);
 	case HVX_GET_VM_STATS:
@@ -167,6 +193,9 @@ int hvx_vm_create(unsigned long type)
 	vm->guest_reads_platform_info = true;
 	mmgrab(current->mm);
 	vm->mm = current->mm;
+	r = hvx_coalesced_ring_alloc(vm);
+	if (r)
+		goto err_vm;
 	r = hvx_memslots_init(vm);
 	if (r)
 		goto err_vm;
@@ -189,6 +218,7 @@ int hvx_vm_create(unsigned long type)
 err_slots:
 	hvx_memslots_destroy(vm);
 err_vm:
+	hvx_coalesced_ring_free(vm);
 	mmdrop(vm->mm);
 	kfree(vm);
 err_virt:

@@ -66,7 +66,7 @@ static void vcpu_mmap_size(void)
 {
 	int fd = hvx_open();
 
-	ASSERT_EQ(ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0), 2 * getpagesize());
+	ASSERT_EQ(ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0), 3 * getpagesize());
 	ASSERT_ERRNO(ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 1), EINVAL);
 }
 
