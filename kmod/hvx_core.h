@@ -35,6 +35,9 @@
 #define HVX_VCPU_COALESCED_PAGE	2
 #define HVX_VCPU_MMAP_SIZE	(3 * PAGE_SIZE)
 
+/* KVM's default LAPIC bus clock: 1 GHz, one timer tick per ns before the divider. */
+#define HVX_APIC_BUS_CYCLE_NS_DEFAULT	1
+
 /* KVM_CAP_NR_MEMSLOTS; slot numbers are 0 .. HVX_MAX_MEMSLOTS - 1. */
 #define HVX_MAX_MEMSLOTS	32
 
@@ -173,6 +176,8 @@ struct hvx_vm {
 
 	/* KVM_ENABLE_CAP settings (hvx_enable_cap.c). */
 	u32 max_vcpu_ids;		/* lock; 0: HVX_MAX_VCPU_IDS */
+	/* lock; the LAPIC timer's bus clock (KVM_CAP_X86_APIC_BUS_CYCLES_NS) */
+	u64 apic_bus_cycle_ns;
 	u32 bsp_vcpu_id;		/* lock; KVM_SET_BOOT_CPU_ID, 0 by default */
 	atomic64_t remote_tlb_flushes;	/* KVM_GET_STATS_FD remote_tlb_flush */
 	bool guest_reads_platform_info;	/* KVM_CAP_MSR_PLATFORM_INFO */

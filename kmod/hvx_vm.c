@@ -101,7 +101,10 @@ static long hvx_vm_get_stats(struct hvx_vm *vm, void __user *argp)
 	return copy_to_user(argp, &out, sizeof(out)) ? -EFAULT : 0;
 }
 
-/* Which vCPU id resets as the BSP; only before the first vCPU, as KVM. */
+/*
+ * Which vCPU id resets as the BSP; only before the first vCPU, and within
+ * the ids the VM may use (KVM_CAP_MAX_VCPU_ID), as KVM.
+ */
 static long hvx_vm_set_boot_cpu_id(struct hvx_vm *vm, unsigned long id)
 {
 	long r = 0;
@@ -109,6 +112,8 @@ static long hvx_vm_set_boot_cpu_id(struct hvx_vm *vm, unsigned long id)
 	mutex_lock(&vm->lock);
 	if (vm->nr_vcpus)
 		r = -EBUSY;
+	else if (id > HVX_MAX_VCPU_IDS || (vm->max_vcpu_ids && id > vm->max_vcpu_ids))
+		r = -EINVAL;
 	else
 		vm->bsp_vcpu_id = id;
 	mutex_unlock(&vm->lock);
@@ -136,6 +141,9 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		return hvx_vm_set_boot_cpu_id(vm, arg);
 	case KVM_X86_SET_MSR_FILTER:
 		return hvx_vm_set_msr_filter(vm, (void __user *)arg);
+	case KVM_GET_TSC_KHZ:
+		/* The rate new vCPUs get: the host's (hvx does not scale the TSC). */
+		return tsc_khz ? tsc_khz : -EIO;
 	case KVM_SET_USER_MEMORY_REGION2:
 		return hvx_vm_set_memory2(vm, (void __user *)arg);
 	case KVM_SET_USER_MEMORY_REGION:
@@ -191,6 +199,7 @@ int hvx_vm_create(unsigned long type)
 	mutex_init(&vm->lock);
 	/* KVM's default; KVM_CAP_MSR_PLATFORM_INFO can take it away. */
 	vm->guest_reads_platform_info = true;
+	vm->apic_bus_cycle_ns = HVX_APIC_BUS_CYCLE_NS_DEFAULT;
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	r = hvx_coalesced_ring_alloc(vm);
