@@ -76,6 +76,7 @@ static const struct hvx_cap hvx_cap_table[] = {
 	{ KVM_CAP_DEBUGREGS,		NULL, 1 },
 	{ KVM_CAP_XSAVE,		NULL, 1 },
 	{ KVM_CAP_XCRS,			hvx_cap_xcrs },
+	{ KVM_CAP_SYS_ATTRIBUTES,	NULL, 1 },	/* KVM_X86_XCOMP_GUEST_SUPP */
 	/* The in-kernel irqchip (kmod/irqchip/). */
 	{ KVM_CAP_IRQCHIP,		NULL, 1 },
 	{ KVM_CAP_IRQ_ROUTING,		NULL, HVX_MAX_IRQ_ROUTES },

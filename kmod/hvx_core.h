@@ -246,6 +246,9 @@ struct hvx_vcpu {
 	struct hvx_vm *vm;
 	u32 id;
 	struct mutex lock;		/* serialises this vCPU's ioctls */
+	/* KVM_SET_SIGNAL_MASK: the thread's blocked signals during KVM_RUN. */
+	bool sigset_active;
+	sigset_t sigset;
 	/* The mmap: HVX_VCPU_RUN_PAGE holds struct kvm_run. */
 	struct page *pages[HVX_VCPU_MMAP_PAGES];
 

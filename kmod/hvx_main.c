@@ -72,6 +72,9 @@ static long hvx_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 		return hvx_get_feature_msrs((void __user *)arg);
 	case KVM_X86_GET_MCE_CAP_SUPPORTED:
 		return hvx_get_mce_cap_supported((void __user *)arg);
+	case KVM_HAS_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+		return hvx_dev_device_attr(ioctl, (void __user *)arg);
 	case HVX_GET_INFO:
 		return hvx_get_info((void __user *)arg);
 	default:

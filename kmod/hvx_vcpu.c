@@ -10,6 +10,8 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
 #include <linux/slab.h>
 #include "hvx_core.h"
 #include "hvx_exit.h"
@@ -81,6 +83,52 @@ static int hvx_vcpu_release(struct inode *inode, struct file *filp)
 }
 
 
+/*
+ * KVM_SET_SIGNAL_MASK: the signals blocked while this vCPU is in KVM_RUN
+ * (NULL: the thread's own mask), so a VMM can keep signals blocked in its
+ * own code and let one interrupt the guest, as KVM. SIGKILL and SIGSTOP
+ * are never blocked.
+ */
+static long hvx_vcpu_set_signal_mask(struct hvx_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_signal_mask __user *user = argp;
+	struct kvm_signal_mask head;
+	sigset_t set;
+
+	if (!argp) {
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&head, user, sizeof(head)))
+		return -EFAULT;
+	if (head.len != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, user->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
+/*
+ * KVM's swap: ->real_blocked holds the thread's mask while the vCPU's is
+ * in force; only this thread changes it, and readers only need it to be a
+ * subset of ->blocked.
+ */
+static long hvx_vcpu_run_with_sigmask(struct hvx_vcpu *vcpu)
+{
+	long r;
+
+	if (!vcpu->sigset_active)
+		return hvx_vcpu_run(vcpu);
+	sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
+	r = hvx_vcpu_run(vcpu);
+	sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
+	sigemptyset(&current->real_blocked);
+	return r;
+}
+
 static long hvx_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct hvx_vcpu *vcpu = filp->private_data;
@@ -92,7 +140,9 @@ static long hvx_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long 
 	if (mutex_lock_killable(&vcpu->lock))
 		return -EINTR;
 	if (ioctl == KVM_RUN) {
-		r = arg ? -EINVAL : hvx_vcpu_run(vcpu);
+		r = arg ? -EINVAL : hvx_vcpu_run_with_sigmask(vcpu);
+	} else if (ioctl == KVM_SET_SIGNAL_MASK) {
+		r = hvx_vcpu_set_signal_mask(vcpu, (void __user *)arg);
 	} else if (ioctl == KVM_ENABLE_CAP) {
 		r = hvx_vcpu_enable_cap(vcpu, (void __user *)arg);
 	} else if (ioctl == KVM_GET_STATS_FD) {

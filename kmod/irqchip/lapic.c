@@ -741,6 +741,9 @@ int hvx_lapic_set_msr(struct hvx_vcpu *vcpu, u32 msr, u64 val, bool host)
 	if (!lapic_x2apic_mode(l))
 		return 1;
 	if (off == APIC_ICR) {
+		/* KVM: #GP for bits 31:20, 17:16 and 13 (reserved in x2APIC mode). */
+		if (val & (GENMASK_ULL(31, 20) | GENMASK_ULL(17, 16) | BIT_ULL(13)))
+			return 1;
 		reg_set(l, APIC_ICR2, val >> 32);
 		reg_set(l, APIC_ICR, (u32)val & ~APIC_ICR_BUSY);
 		lapic_send_ipi(vcpu, val, val >> 32, true);
