@@ -20,9 +20,12 @@
 #include "hvx_kvm_compat.h"
 #include <linux/hvx.h>
 
-/* Limits, reported through KVM_CAP_MAX_VCPUS / KVM_CAP_MAX_VCPU_ID. */
-#define HVX_MAX_VCPUS		64
-#define HVX_MAX_VCPU_IDS	256	/* vcpu ids are 0 .. HVX_MAX_VCPU_IDS - 1 */
+/*
+ * Limits, reported through KVM_CAP_MAX_VCPUS / KVM_CAP_MAX_VCPU_ID: KVM's
+ * on x86 (programs size their VMs by them; x2APIC ids go past 255).
+ */
+#define HVX_MAX_VCPUS		1024
+#define HVX_MAX_VCPU_IDS	4096	/* vcpu ids are 0 .. HVX_MAX_VCPU_IDS - 1 */
 
 /*
  * The vCPU mmap: page 0 is struct kvm_run, page 1 the port-I/O data page

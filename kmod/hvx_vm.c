@@ -39,7 +39,7 @@ static void hvx_vm_destroy(struct kref *ref)
 	hvx_vm_free_msr_filter(vm);
 	hvx_coalesced_ring_free(vm);
 	mmdrop(vm->mm);
-	kfree(vm);
+	kvfree(vm);
 	hvx_virt_put();
 	atomic_dec(&hvx_vms_alive);
 }
@@ -190,7 +190,8 @@ int hvx_vm_create(unsigned long type)
 		return r;
 	atomic_inc(&hvx_vms_alive);
 
-	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	/* Over a page (vcpus[]): kvzalloc, so no high-order allocation is needed. */
+	vm = kvzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm) {
 		r = -ENOMEM;
 		goto err_virt;
@@ -229,7 +230,7 @@ err_slots:
 err_vm:
 	hvx_coalesced_ring_free(vm);
 	mmdrop(vm->mm);
-	kfree(vm);
+	kvfree(vm);
 err_virt:
 	hvx_virt_put();
 	atomic_dec(&hvx_vms_alive);
