@@ -89,7 +89,11 @@ static size_t hvx_stats_nr_values(const struct hvx_stats_src *src)
 /* The whole image: header, id, descriptors, values (KVM's layout). */
 static void *hvx_stats_image(const struct hvx_stats_src *src, size_t *len)
 {
-	size_t desc_size = sizeof(struct kvm_stats_desc) + HVX_STATS_NAME_SIZE;
+	/*
+	 * The name follows the fixed part: offsetof, not sizeof, since 6.12's
+	 * header gives the kernel's struct a 48-byte name array of its own.
+	 */
+	size_t desc_size = offsetof(struct kvm_stats_desc, name) + HVX_STATS_NAME_SIZE;
 	size_t nvals = hvx_stats_nr_values(src);
 	struct kvm_stats_header *h;
 	u32 offset = 0;

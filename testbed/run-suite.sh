@@ -244,6 +244,7 @@ if [ "$mode" = kvmst ]; then
 	fi
 	"$top/testbed/kvmst-results.py" --label "$label" --boot-rc "$boot_rc" \
 		--expected "$kvmst_ref" --exceptions "$top/testbed/kvm-selftests/exceptions" \
+		--gaps "$top/testbed/kvm-selftests/gaps" \
 		--list "$out/payload/kvmst/list" "$out/serial.log" >"$out/results"
 	exit 0
 fi
