@@ -92,6 +92,8 @@ static const struct hvx_cap hvx_cap_table[] = {
 	{ KVM_CAP_PIT2,			NULL, 1 },
 	{ KVM_CAP_PIT_STATE2,		NULL, 1 },
 	{ KVM_CAP_TSC_DEADLINE_TIMER,	NULL, 1 },
+	{ KVM_CAP_X2APIC_API,		NULL, KVM_X2APIC_API_USE_32BIT_IDS |
+					      KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK },
 	{ KVM_CAP_GET_TSC_KHZ,		NULL, 1 },	/* the host's rate */
 	{ KVM_CAP_X86_APIC_BUS_CYCLES_NS, NULL, HVX_APIC_BUS_CYCLE_NS_DEFAULT },
 	/* MSRs (kmod/hvx_msr.c, arch-x86/msr/). */

@@ -187,6 +187,9 @@ struct hvx_vm {
 	/* The coalesced MMIO ring (kmod/irqchip/coalesced.c), and its writers' lock. */
 	struct page *coalesced_ring;
 	spinlock_t coalesced_lock;
+	/* KVM_CAP_X2APIC_API: 32-bit x2APIC ids in LAPIC state and MSIs; no 0xff quirk. */
+	bool x2apic_format;
+	bool x2apic_broadcast_quirk_disabled;
 	/* KVM_CAP_EXIT_ON_EMULATION_FAILURE: exit even where #UD would do. */
 	bool exit_on_emulation_failure;
 	u32 user_space_msr_mask;	/* KVM_CAP_X86_USER_SPACE_MSR reasons */

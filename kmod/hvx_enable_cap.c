@@ -79,6 +79,16 @@ long hvx_vm_enable_cap(struct hvx_vm *vm, void __user *argp)
 		/* Whether the guest may read MSR_PLATFORM_INFO (else #GP). */
 		WRITE_ONCE(vm->guest_reads_platform_info, cap.args[0]);
 		return 0;
+	case KVM_CAP_X2APIC_API:
+		/* Flags only ever get set, as on KVM. */
+		if (cap.args[0] & ~(u64)(KVM_X2APIC_API_USE_32BIT_IDS |
+					 KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK))
+			return -EINVAL;
+		if (cap.args[0] & KVM_X2APIC_API_USE_32BIT_IDS)
+			WRITE_ONCE(vm->x2apic_format, true);
+		if (cap.args[0] & KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK)
+			WRITE_ONCE(vm->x2apic_broadcast_quirk_disabled, true);
+		return 0;
 	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
 		return hvx_cap_apic_bus_cycles_ns(vm, cap.args[0]);
 	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:

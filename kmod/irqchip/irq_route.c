@@ -166,9 +166,22 @@ int hvx_irq_deliver_msi(struct hvx_vm *vm, const struct kvm_irq_routing_msi *m)
 		.assert = m->data & MSI_DATA_LEVEL_ASSERT,
 	};
 
-	/* Only the LAPIC window takes MSIs; anything else is lost (KVM: -1). */
-	if ((m->address_lo & MSI_ADDR_BASE_MASK) != MSI_ADDR_BASE || m->address_hi)
+	u32 dest_hi = 0;
+
+	/*
+	 * With KVM_X2APIC_API_USE_32BIT_IDS, address_hi bits 31:8 carry
+	 * destination bits 31:8 (KVM's x2APIC MSI format); otherwise, and in
+	 * bits 7:0, it must be 0. Only the LAPIC window takes MSIs; anything
+	 * else is lost (KVM: -1).
+	 */
+	if (READ_ONCE(vm->x2apic_format))
+		dest_hi = m->address_hi & 0xffffff00;
+	if ((m->address_lo & MSI_ADDR_BASE_MASK) != MSI_ADDR_BASE || m->address_hi != dest_hi)
 		return -1;
+	if (dest_hi) {
+		msg.dest |= dest_hi;
+		msg.x2apic_dest = true;
+	}
 	return hvx_lapic_deliver(vm, NULL, &msg);
 }
 

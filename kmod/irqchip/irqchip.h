@@ -168,7 +168,8 @@ struct hvx_irq_msg {
 	bool logical;
 	bool level_trig;
 	bool assert;		/* level: assert or de-assert (INIT) */
-	bool x2apic_dest;	/* 32-bit destination from an x2APIC ICR */
+	bool x2apic_dest;	/* 32-bit destination: x2APIC ICR, or an MSI with 32-bit ids */
+	bool ipi;		/* from a LAPIC's ICR (not an IOAPIC or MSI) */
 	u8 shorthand;		/* APIC_DEST_SELF/ALLINC/ALLBUT >> 18, 0: none */
 };
 

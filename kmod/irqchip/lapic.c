@@ -182,14 +182,27 @@ static int lapic_accept(struct hvx_vcpu *vcpu, const struct hvx_irq_msg *msg)
 	}
 }
 
+/*
+ * An 8-bit 0xff from an IOAPIC or MSI is a broadcast even to x2APIC-mode
+ * LAPICs, KVM's quirk, unless the VMM turned the quirk off
+ * (KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK): then it is ID 0xff there.
+ */
+static bool lapic_is_broadcast(struct hvx_vcpu *vcpu, const struct hvx_irq_msg *msg, bool x2)
+{
+	if (msg->x2apic_dest)
+		return msg->dest == 0xffffffff;
+	if (msg->dest != 0xff)
+		return false;
+	return msg->ipi || !x2 || !READ_ONCE(vcpu->vm->x2apic_broadcast_quirk_disabled);
+}
+
 static bool lapic_match_dest(struct hvx_vcpu *vcpu, const struct hvx_irq_msg *msg)
 {
 	struct hvx_lapic *l = vcpu->lapic;
 	bool x2 = lapic_x2apic_mode(l);
-	u32 bcast = msg->x2apic_dest ? 0xffffffff : 0xff;
 	u32 dest = msg->dest;
 
-	if (dest == bcast)
+	if (lapic_is_broadcast(vcpu, msg, x2))
 		return true;
 	if (!msg->logical)
 		return dest == (x2 ? vcpu->id : reg_get(l, APIC_ID) >> 24);
@@ -477,6 +490,7 @@ static void lapic_send_ipi(struct hvx_vcpu *vcpu, u32 icr, u32 dest, bool x2)
 		.level_trig = icr & APIC_INT_LEVELTRIG,
 		.assert = icr & APIC_INT_ASSERT,
 		.x2apic_dest = x2,
+		.ipi = true,
 		.shorthand = (icr >> 18) & 3,
 	};
 
@@ -889,8 +903,11 @@ long hvx_lapic_get_state_ioctl(struct hvx_vcpu *vcpu, void __user *argp)
 	memcpy(s->regs, l->regs, sizeof(s->regs));
 	*(u32 *)(s->regs + APIC_TMCCT) = lapic_current_count(l);
 	spin_unlock_irqrestore(&l->lock, flags);
-	/* Without KVM_CAP_X2APIC_API, an x2APIC ID is reported xAPIC-style. */
-	if (lapic_x2apic_mode(l))
+	/*
+	 * An x2APIC ID is reported xAPIC-style (ID << 24) unless the VMM took
+	 * KVM_X2APIC_API_USE_32BIT_IDS.
+	 */
+	if (lapic_x2apic_mode(l) && !READ_ONCE(vcpu->vm->x2apic_format))
 		*(u32 *)(s->regs + APIC_ID) <<= 24;
 	if (copy_to_user(argp, s, sizeof(*s)))
 		r = -EFAULT;
@@ -910,6 +927,16 @@ long hvx_lapic_set_state_ioctl(struct hvx_vcpu *vcpu, void __user *argp)
 	s = memdup_user(argp, sizeof(*s));
 	if (IS_ERR(s))
 		return PTR_ERR(s);
+	/*
+	 * The x2APIC ID is read-only: with 32-bit ids the VMM must give the
+	 * vCPU's own (EINVAL otherwise, as KVM); without, whatever it gives is
+	 * replaced below.
+	 */
+	if (lapic_x2apic_mode(l) && READ_ONCE(vcpu->vm->x2apic_format) &&
+	    *(u32 *)(s->regs + APIC_ID) != vcpu->id) {
+		kfree(s);
+		return -EINVAL;
+	}
 	lapic_timer_stop(l);
 	spin_lock_irqsave(&l->lock, flags);
 	memcpy(l->regs, s->regs, sizeof(l->regs));
