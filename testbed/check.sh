@@ -24,6 +24,9 @@
 #   kselftest-svm-6.1  QEMU: vmm_rootfs_test, Debian's kernel booted with
 #                      `hvx run --rootfs / --exec` on the testbed's own files,
 #                      a kselftest target run in it, 9p confinement attacked
+#   kvmst-svm-6.1 kvmst-svm-6.12  QEMU: Linux's own KVM selftests of that
+#                      kernel's source against hvx's /dev/kvm, judged by
+#                      KVM's results in the same testbed (testbed.md, kvmst)
 # Each stage's results go to build/results/STAGE.results; the run ends with
 # one line "N passed, N failed, N skipped" and fails if anything failed.
 # Expects `make testbed-build` to have run (make check does both).
@@ -35,7 +38,7 @@ results=$top/build/results
 rm -rf "$results"
 mkdir -p "$results"
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(vmmboot-vmx-6.12 vmmboot-vmxshadow-6.12 unit emulate svm-6.1 svm-6.12 kselftest-svm-6.1 shadow-6.12 nohv-6.1 vmx-6.1 vmx-6.12 vmxshadow-6.12)
+[ ${#stages[@]} -gt 0 ] || stages=(vmmboot-vmx-6.12 vmmboot-vmxshadow-6.12 unit emulate svm-6.1 svm-6.12 kselftest-svm-6.1 kvmst-svm-6.1 kvmst-svm-6.12 shadow-6.12 nohv-6.1 vmx-6.1 vmx-6.12 vmxshadow-6.12)
 
 # A KTAP-printing command: its output kept, its cases counted.
 run_ktap() {
