@@ -178,9 +178,12 @@ static void svm_load_regs(struct hvx_vcpu *vcpu)
  * An event in EXITINTINFO format back into the generic queue. INTn, INT3
  * and INTO are not: RIP is still at the instruction, which raises them
  * again when it runs again (re-injecting them needs NextRIP, which not
- * every CPU or emulator honours for EVENTINJ).
+ * every CPU or emulator honours for EVENTINJ). A #BP or #OF that hvx
+ * itself injected as an exception (KVM_GUESTDBG_INJECT_BP, KVM_SET_VCPU_EVENTS)
+ * has no instruction behind it, so it is queued again like any exception.
  */
-static void svm_requeue_event(struct hvx_vcpu *vcpu, u32 info, u32 err)
+static void svm_requeue_event(struct hvx_vcpu *vcpu, u32 info, u32 err,
+			      const struct hvx_event *injected)
 {
 	struct hvx_event ev = {};
 	u8 vector = info & SVM_EVT_VECTOR_MASK;
@@ -189,7 +192,8 @@ static void svm_requeue_event(struct hvx_vcpu *vcpu, u32 info, u32 err)
 		return;
 	switch (info & SVM_EVT_TYPE_MASK) {
 	case SVM_EVT_TYPE_EXCEPTION:
-		if (vector == SVM_VEC_BP || vector == SVM_VEC_OF)
+		if ((vector == SVM_VEC_BP || vector == SVM_VEC_OF) &&
+		    (injected->type != HVX_EVENT_EXCEPTION || injected->vector != vector))
 			return;
 		ev.type = HVX_EVENT_EXCEPTION;
 		break;
@@ -233,6 +237,7 @@ static void svm_after_exit(struct hvx_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	struct hvx_x86 *x = &vcpu->x86;
+	struct hvx_event injected = svm->injected;
 
 	x->next_rip = 0;
 	/*
@@ -267,7 +272,7 @@ static void svm_after_exit(struct hvx_vcpu *vcpu)
 	svm->injected.type = HVX_EVENT_NONE;
 	/* An event whose delivery the exit interrupted is delivered again. */
 	svm_requeue_event(vcpu, vmcb->control.exit_int_info,
-			  vmcb->control.exit_int_info_err);
+			  vmcb->control.exit_int_info_err, &injected);
 }
 
 /*
