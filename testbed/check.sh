@@ -21,6 +21,9 @@
 #   vmmboot-vmxshadow-6.12  the same with hvx.ko loaded with paging=shadow
 #                      (the full vmxshadow run skips the nested boot), also
 #                      beside the others
+#   poweroff-svm-6.1 reboot-vmx-6.12 etc.  reboot_test, then poweroff -f /
+#                      reboot -f with busy VMs on every CPU; the console log
+#                      judged to its last line (not in the default list)
 #   kselftest-svm-6.1  QEMU: vmm_rootfs_test, Debian's kernel booted with
 #                      `hvx run --rootfs / --exec` on the testbed's own files,
 #                      a kselftest target run in it, 9p confinement attacked
@@ -53,6 +56,8 @@ run_testbed() {
 	[[ $stage != vmmboot-* ]] || dir=build/testbed/${stage#vmmboot-}-vmmboot
 	[[ $stage != kvmst-* ]] || dir=build/testbed/${stage#kvmst-}-kvmst
 	[[ $stage != kselftest-* ]] || dir=build/testbed/${stage#kselftest-}-kselftest
+	[[ $stage != poweroff-* ]] || dir=build/testbed/${stage#poweroff-}-poweroff
+	[[ $stage != reboot-* ]] || dir=build/testbed/${stage#reboot-}-reboot
 	if testbed/run-suite.sh "$stage"; then
 		cp "$dir/results" "$results/$stage.results"
 	else
@@ -105,7 +110,7 @@ for stage in "${stages[@]}"; do
 		else
 			echo "SKIP emulate: arch-x86/emulate/tests not present" >"$results/$stage.results"
 		fi ;;
-	svm-*|vmx-*|nohv-*|shadow-*|vmxshadow-*|kvmst-*|kselftest-*)
+	svm-*|vmx-*|nohv-*|shadow-*|vmxshadow-*|kvmst-*|kselftest-*|poweroff-*|reboot-*)
 		run_testbed "$stage" ;;
 	*)
 		echo "FAIL $stage: unknown stage" >"$results/$stage.results" ;;

@@ -13,6 +13,11 @@
 #   bench      load hvx.ko, run guest_bench (cycles per exit), the VMM
 #              benchmarks, then guest_bench again with paging=shadow where
 #              hvx.ko used nested paging
+#   poweroff   load hvx.ko, run reboot_test (rmmod refused while VMs run,
+#              then busy VMs left running on every CPU), print the kernel
+#              log so far, then `poweroff -f` (hvx_poweroff=reboot:
+#              `reboot -f`) with them running and every kernel message on
+#              the console: the host judges the log up to the end
 # hvx_ref=kvm: load KVM's own modules (payload/kvm, in load order) instead of
 # hvx.ko and point the selftests at /dev/kvm (HVX_DEV); selftests mode then
 # runs only the guest-ABI programs (selftests/guest_tests.list). This is the
@@ -128,6 +133,25 @@ kvmst)
 	;;
 nohv)
 	"$HVX_SELFTESTS_DIR/run_tests.sh" load_refusal_test
+	;;
+poweroff)
+	load_hypervisor
+	"$HVX_SELFTESTS_DIR/run_tests.sh" reboot_test
+	rc=$?
+	echo "hvx-testbed: dmesg begin"
+	dmesg
+	echo "hvx-testbed: dmesg end"
+	# Every kernel message from here on reaches the console as printed:
+	# what the power-off path logs is read on the host, to the last line.
+	dmesg -n 8
+	sleep 2
+	how=${hvx_poweroff:-poweroff}
+	echo "hvx-testbed: $how -f with VMs running (rc=$rc)"
+	ttydrain
+	"$how" -f
+	# Only if it returned: the host sees no power-down line and fails.
+	echo "hvx-testbed: $how -f returned"
+	sleep 600
 	;;
 demo)
 	echo "\$ insmod hvx.ko"

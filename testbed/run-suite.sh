@@ -22,6 +22,10 @@
 #                         reference; see testbed/kvmst-reference.sh)
 #                       or kselftest-svm-6.1 etc.: only vmm_rootfs_test, a
 #                         kselftest target under `hvx run --rootfs / --exec`
+#                       or poweroff-svm-6.1, reboot-vmx-6.12 etc.: reboot_test
+#                         (rmmod refused while VMs run), then `poweroff -f` /
+#                         `reboot -f` with busy VMs on every CPU; the console
+#                         log is judged up to the kernel's last line
 #
 # One testbed run: packs hvx.ko (built for that kernel), the static `hvx`
 # program and the selftests into an initramfs, boots it in the emulator
@@ -43,7 +47,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 name=${1:?usage: run-suite.sh NAME}
 mode=selftests
 label=$name
-if [[ $name == demo-* || $name == bench-* || $name == vmmboot-* || $name == kvmst-* || $name == kselftest-* ]]; then
+if [[ $name == demo-* || $name == bench-* || $name == vmmboot-* || $name == kvmst-* || $name == kselftest-* ||
+      $name == poweroff-* || $name == reboot-* ]]; then
 	mode=${name%%-*}
 	name=${name#*-}
 fi
@@ -58,6 +63,11 @@ if [ "$kind" = vmxshadow ]; then
 fi
 out=$top/build/testbed/$name
 [ "$mode" = selftests ] || out=$out-$mode
+# poweroff-* and reboot-*: one guest mode; how it goes down is its switch.
+if [ "$mode" = poweroff ] || [ "$mode" = reboot ]; then
+	HVX_TESTBED_APPEND="hvx_poweroff=$mode${HVX_TESTBED_APPEND:+ $HVX_TESTBED_APPEND}"
+	mode=poweroff
+fi
 # kvmst on hvx: a kvmst stage stands for hvx, whatever the paging mode.
 kvmst_ref=$top/testbed/kvm-selftests/kvm-$tag.expected
 # vmmboot-*: a selftest run that names only the nested Linux boot.
@@ -98,8 +108,9 @@ rm -rf "$out"
 mkdir -p "$out/payload/bin" "$out/payload/selftests"
 # kvmref runs no hvx.ko: it needs the selftests and the kernel, and the
 # hvx program for the VMM tests (`hvx run --dev /dev/kvm`).
+# HVX_TESTBED_KO replaces it (an older build, to see a test fail).
 if [ "$kind" != kvmref ]; then
-	cp "$top/build/ko/$tag/hvx.ko" "$out/payload/hvx.ko"
+	cp "${HVX_TESTBED_KO:-$top/build/ko/$tag/hvx.ko}" "$out/payload/hvx.ko"
 fi
 # HVX_TESTBED_BIN replaces the hvx program (e.g. a deliberately broken one).
 hvx_bin=${HVX_TESTBED_BIN:-$top/build/static/hvx}
@@ -245,6 +256,13 @@ if [ "$mode" = kvmst ]; then
 	"$top/testbed/kvmst-results.py" --label "$label" --boot-rc "$boot_rc" \
 		--expected "$kvmst_ref" --exceptions "$top/testbed/kvm-selftests/exceptions" \
 		--list "$out/payload/kvmst/list" "$out/serial.log" >"$out/results"
+	exit 0
+fi
+if [ "$mode" = poweroff ]; then
+	# No "done" line: the kernel's power-down line ends the run.
+	"$top/testbed/ktap-results.py" --serial --powered-off \
+		--boot-rc "$([ "$boot_rc" = 124 ] && echo 124 || echo 0)" --label "$label" \
+		"$out/serial.log" >"$out/results"
 	exit 0
 fi
 if [ "$mode" = bench ]; then
