@@ -21,9 +21,10 @@
 #   vmmboot-vmxshadow-6.12  the same with hvx.ko loaded with paging=shadow
 #                      (the full vmxshadow run skips the nested boot), also
 #                      beside the others
-#   poweroff-svm-6.1 reboot-vmx-6.12 etc.  reboot_test, then poweroff -f /
-#                      reboot -f with busy VMs on every CPU; the console log
-#                      judged to its last line (not in the default list)
+#   poweroff-svm-6.1 reboot-vmx-6.12 kexec-svm-6.12 etc.  reboot_test, then
+#                      poweroff -f / reboot -f / kexec with busy VMs on every
+#                      CPU; the console log judged to its last line (not in
+#                      the default list)
 #   kselftest-svm-6.1  QEMU: vmm_rootfs_test, Debian's kernel booted with
 #                      `hvx run --rootfs / --exec` on the testbed's own files,
 #                      a kselftest target run in it, 9p confinement attacked
@@ -58,6 +59,7 @@ run_testbed() {
 	[[ $stage != kselftest-* ]] || dir=build/testbed/${stage#kselftest-}-kselftest
 	[[ $stage != poweroff-* ]] || dir=build/testbed/${stage#poweroff-}-poweroff
 	[[ $stage != reboot-* ]] || dir=build/testbed/${stage#reboot-}-reboot
+	[[ $stage != kexec-* ]] || dir=build/testbed/${stage#kexec-}-kexec
 	if testbed/run-suite.sh "$stage"; then
 		cp "$dir/results" "$results/$stage.results"
 	else
@@ -110,7 +112,7 @@ for stage in "${stages[@]}"; do
 		else
 			echo "SKIP emulate: arch-x86/emulate/tests not present" >"$results/$stage.results"
 		fi ;;
-	svm-*|vmx-*|nohv-*|shadow-*|vmxshadow-*|kvmst-*|kselftest-*|poweroff-*|reboot-*)
+	svm-*|vmx-*|nohv-*|shadow-*|vmxshadow-*|kvmst-*|kselftest-*|poweroff-*|reboot-*|kexec-*)
 		run_testbed "$stage" ;;
 	*)
 		echo "FAIL $stage: unknown stage" >"$results/$stage.results" ;;

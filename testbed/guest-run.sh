@@ -16,8 +16,10 @@
 #   poweroff   load hvx.ko, run reboot_test (rmmod refused while VMs run,
 #              then busy VMs left running on every CPU), print the kernel
 #              log so far, then `poweroff -f` (hvx_poweroff=reboot:
-#              `reboot -f`) with them running and every kernel message on
-#              the console: the host judges the log up to the end
+#              `reboot -f`; hvx_poweroff=kexec: kexec_file_load + reboot
+#              into the same kernel, payload/kexec) with them running and
+#              every kernel message on the console: the host judges the log
+#              up to the end
 # hvx_ref=kvm: load KVM's own modules (payload/kvm, in load order) instead of
 # hvx.ko and point the selftests at /dev/kvm (HVX_DEV); selftests mode then
 # runs only the guest-ABI programs (selftests/guest_tests.list). This is the
@@ -148,7 +150,12 @@ poweroff)
 	how=${hvx_poweroff:-poweroff}
 	echo "hvx-testbed: $how -f with VMs running (rc=$rc)"
 	ttydrain
-	"$how" -f
+	if [ "$how" = kexec ]; then
+		# The same kernel, a small initramfs that says it came up.
+		$p/kexec/kexec-now $p/kexec/vmlinuz $p/kexec/initrd.gz "$(cat /proc/cmdline)"
+	else
+		"$how" -f
+	fi
 	# Only if it returned: the host sees no power-down line and fails.
 	echo "hvx-testbed: $how -f returned"
 	sleep 600

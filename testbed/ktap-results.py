@@ -34,7 +34,7 @@ SPLATS = re.compile(
     r'invalid opcode:|, and not by hvx')
 # --powered-off: the guest's announcement, then the kernel's last words.
 POWEROFF_START = 'with VMs running (rc='
-POWEROFF_END = re.compile(r'reboot: (Power down|Restarting system)')
+POWEROFF_END = re.compile(r'reboot: (Power down|Restarting system)|kexec_core: Starting new kernel')
 
 
 class Results:
@@ -157,7 +157,7 @@ def main():
             end = start is not None and any(POWEROFF_END.search(l) for l in lines[start:])
             res.add('PASS' if end else 'FAIL',
                     'powered off with VMs running' + ('' if end else
-                    ' (no "reboot: Power down/Restarting system" line after the announcement)'))
+                    ' (no "reboot: Power down/Restarting system" or "kexec_core: Starting new kernel" line after the announcement)'))
         else:
             res.add('PASS' if done else 'FAIL',
                     'run finished' + ('' if done else ' (no "done" line: guest hung or crashed)'))

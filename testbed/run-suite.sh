@@ -25,7 +25,9 @@
 #                       or poweroff-svm-6.1, reboot-vmx-6.12 etc.: reboot_test
 #                         (rmmod refused while VMs run), then `poweroff -f` /
 #                         `reboot -f` with busy VMs on every CPU; the console
-#                         log is judged up to the kernel's last line
+#                         log is judged up to the kernel's last line;
+#                         kexec-svm-6.1 etc. the same with a kexec into the
+#                         same kernel, which must come up
 #
 # One testbed run: packs hvx.ko (built for that kernel), the static `hvx`
 # program and the selftests into an initramfs, boots it in the emulator
@@ -48,7 +50,7 @@ name=${1:?usage: run-suite.sh NAME}
 mode=selftests
 label=$name
 if [[ $name == demo-* || $name == bench-* || $name == vmmboot-* || $name == kvmst-* || $name == kselftest-* ||
-      $name == poweroff-* || $name == reboot-* ]]; then
+      $name == poweroff-* || $name == reboot-* || $name == kexec-* ]]; then
 	mode=${name%%-*}
 	name=${name#*-}
 fi
@@ -64,7 +66,9 @@ fi
 out=$top/build/testbed/$name
 [ "$mode" = selftests ] || out=$out-$mode
 # poweroff-* and reboot-*: one guest mode; how it goes down is its switch.
-if [ "$mode" = poweroff ] || [ "$mode" = reboot ]; then
+how_down=
+if [ "$mode" = poweroff ] || [ "$mode" = reboot ] || [ "$mode" = kexec ]; then
+	how_down=$mode
 	HVX_TESTBED_APPEND="hvx_poweroff=$mode${HVX_TESTBED_APPEND:+ $HVX_TESTBED_APPEND}"
 	mode=poweroff
 fi
@@ -204,6 +208,15 @@ else
 	fi
 fi
 cp "$top/testbed/guest-run.sh" "$out/payload/run.sh"
+# kexec-*: the kernel to kexec into (the same one), kexec-now, and that
+# kernel's initramfs: it only says it came up (then init powers off).
+if [ "$how_down" = kexec ]; then
+	mkdir -p "$out/payload/kexec" "$out/kexec-payload"
+	cp "$top/build/kernels/$tag/vmlinuz" "$out/payload/kexec/vmlinuz"
+	${CC:-gcc} -O2 -static -o "$out/payload/kexec/kexec-now" "$top/testbed/kexec-now.c"
+	echo 'echo "hvx-testbed: kexec'"'"'d kernel up"' >"$out/kexec-payload/run.sh"
+	"$top/testbed/mkinitramfs.sh" "$out/payload/kexec/initrd.gz" "$out/kexec-payload" >/dev/null
+fi
 
 # KVM, from the same kernel package, plays "another hypervisor" in
 # coexist_test, and is the device under test in kvmref. Debian's 6.12 modules are xz-compressed; busybox insmod
@@ -263,6 +276,13 @@ if [ "$mode" = poweroff ]; then
 	"$top/testbed/ktap-results.py" --serial --powered-off \
 		--boot-rc "$([ "$boot_rc" = 124 ] && echo 124 || echo 0)" --label "$label" \
 		"$out/serial.log" >"$out/results"
+	if [ "$how_down" = kexec ]; then
+		if grep -qa "hvx-testbed: kexec'd kernel up" "$out/serial.log"; then
+			echo "PASS $label: the kexec'd kernel came up" >>"$out/results"
+		else
+			echo "FAIL $label: the kexec'd kernel came up" >>"$out/results"
+		fi
+	fi
 	exit 0
 fi
 if [ "$mode" = bench ]; then
