@@ -25,6 +25,8 @@
 #                      poweroff -f / reboot -f / kexec with busy VMs on every
 #                      CPU; the console log judged to its last line (not in
 #                      the default list)
+#   fuzz-svm-6.1 fuzz-vmx-6.12 etc.  fuzz_test alone: the ioctl and guest
+#                      fuzzer, a bounded slice (not in the default list)
 #   kselftest-svm-6.1  QEMU: vmm_rootfs_test, Debian's kernel booted with
 #                      `hvx run --rootfs / --exec` on the testbed's own files,
 #                      a kselftest target run in it, 9p confinement attacked
@@ -60,6 +62,7 @@ run_testbed() {
 	[[ $stage != poweroff-* ]] || dir=build/testbed/${stage#poweroff-}-poweroff
 	[[ $stage != reboot-* ]] || dir=build/testbed/${stage#reboot-}-reboot
 	[[ $stage != kexec-* ]] || dir=build/testbed/${stage#kexec-}-kexec
+	[[ $stage != fuzz-* ]] || dir=build/testbed/${stage#fuzz-}-fuzz
 	if testbed/run-suite.sh "$stage"; then
 		cp "$dir/results" "$results/$stage.results"
 	else
@@ -112,7 +115,7 @@ for stage in "${stages[@]}"; do
 		else
 			echo "SKIP emulate: arch-x86/emulate/tests not present" >"$results/$stage.results"
 		fi ;;
-	svm-*|vmx-*|nohv-*|shadow-*|vmxshadow-*|kvmst-*|kselftest-*|poweroff-*|reboot-*|kexec-*)
+	svm-*|vmx-*|nohv-*|shadow-*|vmxshadow-*|kvmst-*|kselftest-*|poweroff-*|reboot-*|kexec-*|fuzz-*)
 		run_testbed "$stage" ;;
 	*)
 		echo "FAIL $stage: unknown stage" >"$results/$stage.results" ;;

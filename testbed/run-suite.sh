@@ -28,6 +28,10 @@
 #                         log is judged up to the kernel's last line;
 #                         kexec-svm-6.1 etc. the same with a kexec into the
 #                         same kernel, which must come up
+#                       or fuzz-svm-6.1, fuzz-vmx-6.12, fuzz-shadow-6.12
+#                         etc.: only fuzz_test, the ioctl and guest fuzzer
+#                         (HVX_FUZZ_SEED/_ROUNDS/_CALLS through
+#                         HVX_TESTBED_APPEND)
 #
 # One testbed run: packs hvx.ko (built for that kernel), the static `hvx`
 # program and the selftests into an initramfs, boots it in the emulator
@@ -50,7 +54,7 @@ name=${1:?usage: run-suite.sh NAME}
 mode=selftests
 label=$name
 if [[ $name == demo-* || $name == bench-* || $name == vmmboot-* || $name == kvmst-* || $name == kselftest-* ||
-      $name == poweroff-* || $name == reboot-* || $name == kexec-* ]]; then
+      $name == poweroff-* || $name == reboot-* || $name == kexec-* || $name == fuzz-* ]]; then
 	mode=${name%%-*}
 	name=${name#*-}
 fi
@@ -78,6 +82,11 @@ kvmst_ref=$top/testbed/kvm-selftests/kvm-$tag.expected
 if [ "$mode" = vmmboot ]; then
 	mode=selftests
 	HVX_TESTBED_APPEND="hvx_tests=\"vmm_boot_test\"${HVX_TESTBED_APPEND:+ $HVX_TESTBED_APPEND}"
+fi
+# fuzz-*: a selftest run that names only fuzz_test.
+if [ "$mode" = fuzz ]; then
+	mode=selftests
+	HVX_TESTBED_APPEND="hvx_tests=\"fuzz_test\"${HVX_TESTBED_APPEND:+ $HVX_TESTBED_APPEND}"
 fi
 # kselftest-*: a selftest run that names only vmm_rootfs_test.
 if [ "$mode" = kselftest ]; then
