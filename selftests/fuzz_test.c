@@ -728,6 +728,9 @@ static void fuzz_rounds(void)
 			usleep(100000);
 		if (hvx_info_get().active_vms)
 			FAIL("round with seed %lu left %u VMs alive", seed + r, hvx_info_get().active_vms);
+		/* Progress, so a long run's console shows how far it got. */
+		if ((r + 1) % 25 == 0 && r + 1 < rounds)
+			ktap_print("%lu rounds, %lu calls so far", r + 1, C->calls);
 	}
 	ktap_print("%lu calls, %lu VMs, %lu vCPUs; KVM_RUN: %lu guest exits, %lu runs ended by the timer, %lu refused",
 		   C->calls, C->vms, C->vcpus, C->run_exits, C->run_intr, C->run_errors);

@@ -84,9 +84,13 @@ if [ "$mode" = vmmboot ]; then
 	HVX_TESTBED_APPEND="hvx_tests=\"vmm_boot_test\"${HVX_TESTBED_APPEND:+ $HVX_TESTBED_APPEND}"
 fi
 # fuzz-*: a selftest run that names only fuzz_test.
+# Long slices (make fuzz) get the time they ask for: HVX_TESTBED_TIMEOUT,
+# default an hour, for the boot and for fuzz_test.
+fuzz_timeout=
 if [ "$mode" = fuzz ]; then
 	mode=selftests
 	HVX_TESTBED_APPEND="hvx_tests=\"fuzz_test\"${HVX_TESTBED_APPEND:+ $HVX_TESTBED_APPEND}"
+	fuzz_timeout=${HVX_TESTBED_TIMEOUT:-3600}
 fi
 # kselftest-*: a selftest run that names only vmm_rootfs_test.
 if [ "$mode" = kselftest ]; then
@@ -113,8 +117,11 @@ append="$append${HVX_TESTBED_APPEND:+ $HVX_TESTBED_APPEND}"
 # guest. Bochs runs guest code some ten times slower than QEMU: give each test
 # case and the whole boot more time there.
 if [ "$kind" = vmx ]; then
-	append="$append HVX_TESTBED_VMX_EPT=1 HVX_TEST_CASE_TIMEOUT=600 HVX_TEST_TIMEOUT=1200"
-	boot_args+=(--timeout 1500)
+	append="$append HVX_TESTBED_VMX_EPT=1 HVX_TEST_CASE_TIMEOUT=600 HVX_TEST_TIMEOUT=${fuzz_timeout:-1200}"
+	boot_args+=(--timeout $((${fuzz_timeout:-1200} + 300)))
+elif [ -n "$fuzz_timeout" ]; then
+	append="$append HVX_TEST_TIMEOUT=$fuzz_timeout"
+	boot_args+=(--timeout $((fuzz_timeout + 300)))
 fi
 
 rm -rf "$out"
