@@ -17,7 +17,8 @@
 #              then busy VMs left running on every CPU), print the kernel
 #              log so far, then `poweroff -f` (hvx_poweroff=reboot:
 #              `reboot -f`; hvx_poweroff=kexec: kexec_file_load + reboot
-#              into the same kernel, payload/kexec) with them running and
+#              into the same kernel, payload/kexec; hvx_poweroff=emergency:
+#              SysRq b, an emergency restart) with them running and
 #              every kernel message on the console: the host judges the log
 #              up to the end
 # hvx_ref=kvm: load KVM's own modules (payload/kvm, in load order) instead of
@@ -153,6 +154,10 @@ poweroff)
 	if [ "$how" = kexec ]; then
 		# The same kernel, a small initramfs that says it came up.
 		$p/kexec/kexec-now $p/kexec/vmlinuz $p/kexec/initrd.gz "$(cat /proc/cmdline)"
+	elif [ "$how" = emergency ]; then
+		# Emergency restart (SysRq b): no notifiers; the kernel's
+		# emergency hook on this CPU and, by NMI, on the others.
+		echo b >/proc/sysrq-trigger
 	else
 		"$how" -f
 	fi

@@ -34,7 +34,8 @@ SPLATS = re.compile(
     r'invalid opcode:|, and not by hvx')
 # --powered-off: the guest's announcement, then the kernel's last words.
 POWEROFF_START = 'with VMs running (rc='
-POWEROFF_END = re.compile(r'reboot: (Power down|Restarting system)|kexec_core: Starting new kernel')
+POWEROFF_END = re.compile(r'reboot: (Power down|Restarting system)|kexec_core: Starting new kernel|'
+                          r'sysrq: Resetting')
 
 
 class Results:

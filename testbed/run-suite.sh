@@ -27,7 +27,8 @@
 #                         `reboot -f` with busy VMs on every CPU; the console
 #                         log is judged up to the kernel's last line;
 #                         kexec-svm-6.1 etc. the same with a kexec into the
-#                         same kernel, which must come up
+#                         same kernel, which must come up; emergency-svm-6.12
+#                         etc. with an emergency restart (SysRq b)
 #                       or fuzz-svm-6.1, fuzz-vmx-6.12, fuzz-shadow-6.12
 #                         etc.: only fuzz_test, the ioctl and guest fuzzer
 #                         (HVX_FUZZ_SEED/_ROUNDS/_CALLS through
@@ -54,7 +55,8 @@ name=${1:?usage: run-suite.sh NAME}
 mode=selftests
 label=$name
 if [[ $name == demo-* || $name == bench-* || $name == vmmboot-* || $name == kvmst-* || $name == kselftest-* ||
-      $name == poweroff-* || $name == reboot-* || $name == kexec-* || $name == fuzz-* ]]; then
+      $name == poweroff-* || $name == reboot-* || $name == kexec-* || $name == emergency-* ||
+      $name == fuzz-* ]]; then
 	mode=${name%%-*}
 	name=${name#*-}
 fi
@@ -71,7 +73,7 @@ out=$top/build/testbed/$name
 [ "$mode" = selftests ] || out=$out-$mode
 # poweroff-* and reboot-*: one guest mode; how it goes down is its switch.
 how_down=
-if [ "$mode" = poweroff ] || [ "$mode" = reboot ] || [ "$mode" = kexec ]; then
+if [ "$mode" = poweroff ] || [ "$mode" = reboot ] || [ "$mode" = kexec ] || [ "$mode" = emergency ]; then
 	how_down=$mode
 	HVX_TESTBED_APPEND="hvx_poweroff=$mode${HVX_TESTBED_APPEND:+ $HVX_TESTBED_APPEND}"
 	mode=poweroff
