@@ -24,7 +24,8 @@
  * replays it.
  *
  * Environment: HVX_FUZZ_SEED (default 1), HVX_FUZZ_ROUNDS (default 20),
- * HVX_FUZZ_CALLS per round (default 2000).
+ * HVX_FUZZ_CALLS per round (default 2000), HVX_FUZZ_VERBOSE=1 (each
+ * round's seed before it starts: which one a machine-wide hang was in).
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -689,6 +690,7 @@ static void fuzz_rounds(void)
 {
 	unsigned long seed = env_ul("HVX_FUZZ_SEED", 1), rounds = env_ul("HVX_FUZZ_ROUNDS", 20);
 	unsigned long calls = env_ul("HVX_FUZZ_CALLS", 2000), r;
+	bool verbose = env_ul("HVX_FUZZ_VERBOSE", 0);
 	long slab0 = slab_kb(), slab1;
 
 	if (!device_is_hvx())
@@ -704,6 +706,8 @@ static void fuzz_rounds(void)
 		int status = 0, waited;
 		pid_t pid;
 
+		if (verbose)
+			ktap_print("round seed %lu", seed + r);
 		fflush(stdout);
 		pid = CHECK_OK(fork());
 		if (pid == 0) {
