@@ -87,6 +87,14 @@ kvmst-reference: deps kvm-selftests
 	$(MAKE) -C selftests WERROR=1
 	testbed/kvmst-reference.sh $(KERNEL_TAGS)
 
+# The fuzzer, long (Documentation/testbed.md, fuzz-*): both backends, both
+# paging modes. HVX_FUZZ_ROUNDS (default 500 rounds of 2000 calls) and
+# HVX_FUZZ_SEED choose the slice; every run prints its totals.
+FUZZ_STAGES ?= fuzz-svm-6.1 fuzz-svm-6.12 fuzz-shadow-6.12 fuzz-vmx-6.12 fuzz-vmxshadow-6.12
+fuzz: deps testbed-build
+	HVX_TESTBED_APPEND="HVX_FUZZ_SEED=$${HVX_FUZZ_SEED:-1} HVX_FUZZ_ROUNDS=$${HVX_FUZZ_ROUNDS:-500}$${HVX_TESTBED_APPEND:+ $$HVX_TESTBED_APPEND}" \
+		testbed/check.sh $(FUZZ_STAGES)
+
 # Shadow paging: the selftests in QEMU with NPT hidden, both kernels.
 check-shadow: deps testbed-build
 	testbed/check.sh shadow-6.1 shadow-6.12
@@ -141,4 +149,4 @@ clean:
 	$(MAKE) -C vmm-user clean
 	rm -rf build
 
-.PHONY: all module vmm selftests unit testbed-build kvm-selftests kselftests kvmst-reference check check-shadow demo bench deps clean FORCE
+.PHONY: all module vmm selftests unit testbed-build kvm-selftests kselftests kvmst-reference check check-shadow fuzz demo bench deps clean FORCE

@@ -72,6 +72,12 @@ struct hvx_arch_ops {
 	/* Turn VMX/SVM on or off on this CPU. */
 	int (*cpu_enable)(void);
 	void (*cpu_disable)(void);
+	/*
+	 * Crash, kexec on panic, emergency restart: force VMX/SVM off on this
+	 * CPU, from NMI context or with interrupts off, whatever it was doing.
+	 * No locks, no printing; must cope with the extension already off.
+	 */
+	void (*cpu_emergency_disable)(void);
 
 	/* The guest-running half; see hvx_x86.h for the vCPU state cache. */
 	int (*vcpu_create)(struct hvx_vcpu *vcpu);
@@ -325,6 +331,17 @@ void hvx_virt_exit(void);
 int hvx_virt_get(void);
 void hvx_virt_put(void);
 unsigned int hvx_virt_enabled_cpus(void);
+/*
+ * Set when the host starts to reboot, power off, kexec or crash, before
+ * VMX/SVM is turned off under running vCPUs: no guest entry after it, and
+ * a VMX/SVM instruction that faults then is expected (hvx_virt_insn_fault).
+ */
+extern bool hvx_rebooting;
+static inline bool hvx_virt_rebooting(void)
+{
+	return READ_ONCE(hvx_rebooting);
+}
+void hvx_virt_insn_fault(const char *insn);
 
 /* hvx_enable_cap.c: KVM_ENABLE_CAP on VM and vCPU fds. */
 long hvx_vm_enable_cap(struct hvx_vm *vm, void __user *argp);

@@ -61,8 +61,13 @@ bool hvx_enter_guest_mode(struct hvx_vcpu *vcpu)
 	WRITE_ONCE(vcpu->mode, HVX_IN_GUEST);
 	/* Pairs with the barrier in hvx_kick(). */
 	smp_mb();
+	/*
+	 * hvx_rebooting last, interrupts off: the reboot path sets it before
+	 * its disable IPI, which then waits for this entry's exit.
+	 */
 	if (need_resched() || signal_pending(current) ||
-	    (READ_ONCE(vcpu->requests) & ~(BIT(HVX_REQ_TLB_FLUSH) | BIT(HVX_REQ_EVENT)))) {
+	    (READ_ONCE(vcpu->requests) & ~(BIT(HVX_REQ_TLB_FLUSH) | BIT(HVX_REQ_EVENT))) ||
+	    hvx_virt_rebooting()) {
 		hvx_leave_guest_mode(vcpu);
 		return false;
 	}

@@ -53,6 +53,11 @@ long hvx_vcpu_run(struct hvx_vcpu *vcpu)
 			r = -EINTR;
 			break;
 		}
+		/* VMX/SVM is (being) turned off for a reboot, kexec or crash. */
+		if (hvx_virt_rebooting()) {
+			r = -EIO;
+			break;
+		}
 		/* INIT/SIPI, a halted vCPU's sleep, a triple fault. */
 		r = hvx_event_before_run(vcpu);
 		if (r <= 0)

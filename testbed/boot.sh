@@ -183,7 +183,9 @@ while kill -0 "$pid" 2>/dev/null; do
 		kill_emulator
 		break
 	fi
-	if grep -qaE 'hvx-testbed: done rc=|Kernel panic - not syncing' "$log"; then
+	# Bochs has no -no-reboot: a guest's reboot (the reboot-* stages)
+	# would boot it all again. Its last line ends the run as "done" does.
+	if grep -qaE 'hvx-testbed: done rc=|Kernel panic - not syncing|reboot: Restarting system|sysrq: Resetting' "$log"; then
 		: "${stuck_since:=$SECONDS}"
 		if (( SECONDS - stuck_since >= 15 )); then
 			kill_emulator

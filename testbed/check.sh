@@ -21,6 +21,13 @@
 #   vmmboot-vmxshadow-6.12  the same with hvx.ko loaded with paging=shadow
 #                      (the full vmxshadow run skips the nested boot), also
 #                      beside the others
+#   poweroff-svm-6.1 reboot-vmx-6.12 kexec-svm-6.12 emergency-svm-6.12 etc.
+#                      reboot_test, then poweroff -f / reboot -f / kexec /
+#                      SysRq b (emergency restart) with busy VMs on every
+#                      CPU; the console log judged to its last line (not in
+#                      the default list)
+#   fuzz-svm-6.1 fuzz-vmx-6.12 etc.  fuzz_test alone: the ioctl and guest
+#                      fuzzer, a bounded slice (not in the default list)
 #   kselftest-svm-6.1  QEMU: vmm_rootfs_test, Debian's kernel booted with
 #                      `hvx run --rootfs / --exec` on the testbed's own files,
 #                      a kselftest target run in it, 9p confinement attacked
@@ -56,6 +63,11 @@ run_testbed() {
 	[[ $stage != vmmboot-* ]] || dir=build/testbed/${stage#vmmboot-}-vmmboot
 	[[ $stage != kvmst-* ]] || dir=build/testbed/${stage#kvmst-}-kvmst
 	[[ $stage != kselftest-* ]] || dir=build/testbed/${stage#kselftest-}-kselftest
+	[[ $stage != poweroff-* ]] || dir=build/testbed/${stage#poweroff-}-poweroff
+	[[ $stage != reboot-* ]] || dir=build/testbed/${stage#reboot-}-reboot
+	[[ $stage != kexec-* ]] || dir=build/testbed/${stage#kexec-}-kexec
+	[[ $stage != emergency-* ]] || dir=build/testbed/${stage#emergency-}-emergency
+	[[ $stage != fuzz-* ]] || dir=build/testbed/${stage#fuzz-}-fuzz
 	if testbed/run-suite.sh "$stage"; then
 		cp "$dir/results" "$results/$stage.results"
 	else
@@ -108,7 +120,7 @@ for stage in "${stages[@]}"; do
 		else
 			echo "SKIP emulate: arch-x86/emulate/tests not present" >"$results/$stage.results"
 		fi ;;
-	svm-*|vmx-*|nohv-*|shadow-*|vmxshadow-*|kvmst-*|kselftest-*)
+	svm-*|vmx-*|nohv-*|shadow-*|vmxshadow-*|kvmst-*|kselftest-*|poweroff-*|reboot-*|kexec-*|emergency-*|fuzz-*)
 		run_testbed "$stage" ;;
 	*)
 		echo "FAIL $stage: unknown stage" >"$results/$stage.results" ;;

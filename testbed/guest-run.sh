@@ -13,6 +13,14 @@
 #   bench      load hvx.ko, run guest_bench (cycles per exit), the VMM
 #              benchmarks, then guest_bench again with paging=shadow where
 #              hvx.ko used nested paging
+#   poweroff   load hvx.ko, run reboot_test (rmmod refused while VMs run,
+#              then busy VMs left running on every CPU), print the kernel
+#              log so far, then `poweroff -f` (hvx_poweroff=reboot:
+#              `reboot -f`; hvx_poweroff=kexec: kexec_file_load + reboot
+#              into the same kernel, payload/kexec; hvx_poweroff=emergency:
+#              SysRq b, an emergency restart) with them running and
+#              every kernel message on the console: the host judges the log
+#              up to the end
 # hvx_ref=kvm: load KVM's own modules (payload/kvm, in load order) instead of
 # hvx.ko and point the selftests at /dev/kvm (HVX_DEV); selftests mode then
 # runs only the guest-ABI programs (selftests/guest_tests.list). This is the
@@ -128,6 +136,34 @@ kvmst)
 	;;
 nohv)
 	"$HVX_SELFTESTS_DIR/run_tests.sh" load_refusal_test
+	;;
+poweroff)
+	load_hypervisor
+	"$HVX_SELFTESTS_DIR/run_tests.sh" reboot_test
+	rc=$?
+	echo "hvx-testbed: dmesg begin"
+	dmesg
+	echo "hvx-testbed: dmesg end"
+	# Every kernel message from here on reaches the console as printed:
+	# what the power-off path logs is read on the host, to the last line.
+	dmesg -n 8
+	sleep 2
+	how=${hvx_poweroff:-poweroff}
+	echo "hvx-testbed: $how -f with VMs running (rc=$rc)"
+	ttydrain
+	if [ "$how" = kexec ]; then
+		# The same kernel, a small initramfs that says it came up.
+		$p/kexec/kexec-now $p/kexec/vmlinuz $p/kexec/initrd.gz "$(cat /proc/cmdline)"
+	elif [ "$how" = emergency ]; then
+		# Emergency restart (SysRq b): no notifiers; the kernel's
+		# emergency hook on this CPU and, by NMI, on the others.
+		echo b >/proc/sysrq-trigger
+	else
+		"$how" -f
+	fi
+	# Only if it returned: the host sees no power-down line and fails.
+	echo "hvx-testbed: $how -f returned"
+	sleep 600
 	;;
 demo)
 	echo "\$ insmod hvx.ko"

@@ -7,7 +7,10 @@
 FILE is either plain KTAP (kselftest runner output, as selftests/run_tests.sh
 prints it) or, with --serial, a testbed's serial console log, which holds that
 KTAP between "hvx-testbed: init start" and "hvx-testbed: dmesg begin" and the
-guest kernel's whole log after it.
+guest kernel's whole log after it. With --powered-off (the poweroff-* and
+reboot-* stages) the run ends not with a "done" line but with the guest's
+"... -f with VMs running" and the kernel's "reboot: Power down" (or
+"Restarting system"), and the kernel messages printed live up to then count.
 
 Each line written is "PASS|FAIL|SKIP <label>: <test>". Every test case in a
 nested KTAP document counts once. A program that fails without a failing test
@@ -27,7 +30,12 @@ SPLATS = re.compile(
     r'Call Trace:|kernel BUG|UBSAN:|KASAN:|possible circular locking|'
     r'possible recursive locking|inconsistent lock state|'
     r'rcu: INFO:|detected stall|blocked for more than|Kernel panic|'
-    r'list_add corruption|list_del corruption|refcount_t:|double fault')
+    r'list_add corruption|list_del corruption|refcount_t:|double fault|'
+    r'invalid opcode:|, and not by hvx')
+# --powered-off: the guest's announcement, then the kernel's last words.
+POWEROFF_START = 'with VMs running (rc='
+POWEROFF_END = re.compile(r'reboot: (Power down|Restarting system)|kexec_core: Starting new kernel|'
+                          r'sysrq: Resetting')
 
 
 class Results:
@@ -127,6 +135,9 @@ def main():
     ap.add_argument('--serial', action='store_true')
     ap.add_argument('--boot-rc', type=int, default=None,
                     help='exit code of testbed/boot.sh (124: timeout)')
+    ap.add_argument('--powered-off', action='store_true',
+                    help='the run ends with poweroff -f / reboot -f (poweroff-* stages), '
+                         'not a "done" line')
     ap.add_argument('file')
     args = ap.parse_args()
 
@@ -140,6 +151,14 @@ def main():
         done = any('hvx-testbed: done rc=' in l for l in lines)
         if args.boot_rc == 124:
             res.add('FAIL', 'run finished (timed out)')
+        elif args.powered_off:
+            # No "done" line: the run ends with the host going down.
+            start = next((i for i, l in enumerate(lines)
+                          if l.startswith('hvx-testbed: ') and POWEROFF_START in l), None)
+            end = start is not None and any(POWEROFF_END.search(l) for l in lines[start:])
+            res.add('PASS' if end else 'FAIL',
+                    'powered off with VMs running' + ('' if end else
+                    ' (no "reboot: Power down/Restarting system" or "kexec_core: Starting new kernel" line after the announcement)'))
         else:
             res.add('PASS' if done else 'FAIL',
                     'run finished' + ('' if done else ' (no "done" line: guest hung or crashed)'))

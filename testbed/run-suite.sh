@@ -22,6 +22,17 @@
 #                         reference; see testbed/kvmst-reference.sh)
 #                       or kselftest-svm-6.1 etc.: only vmm_rootfs_test, a
 #                         kselftest target under `hvx run --rootfs / --exec`
+#                       or poweroff-svm-6.1, reboot-vmx-6.12 etc.: reboot_test
+#                         (rmmod refused while VMs run), then `poweroff -f` /
+#                         `reboot -f` with busy VMs on every CPU; the console
+#                         log is judged up to the kernel's last line;
+#                         kexec-svm-6.1 etc. the same with a kexec into the
+#                         same kernel, which must come up; emergency-svm-6.12
+#                         etc. with an emergency restart (SysRq b)
+#                       or fuzz-svm-6.1, fuzz-vmx-6.12, fuzz-shadow-6.12
+#                         etc.: only fuzz_test, the ioctl and guest fuzzer
+#                         (HVX_FUZZ_SEED/_ROUNDS/_CALLS through
+#                         HVX_TESTBED_APPEND)
 #
 # One testbed run: packs hvx.ko (built for that kernel), the static `hvx`
 # program and the selftests into an initramfs, boots it in the emulator
@@ -43,7 +54,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 name=${1:?usage: run-suite.sh NAME}
 mode=selftests
 label=$name
-if [[ $name == demo-* || $name == bench-* || $name == vmmboot-* || $name == kvmst-* || $name == kselftest-* ]]; then
+if [[ $name == demo-* || $name == bench-* || $name == vmmboot-* || $name == kvmst-* || $name == kselftest-* ||
+      $name == poweroff-* || $name == reboot-* || $name == kexec-* || $name == emergency-* ||
+      $name == fuzz-* ]]; then
 	mode=${name%%-*}
 	name=${name#*-}
 fi
@@ -58,12 +71,28 @@ if [ "$kind" = vmxshadow ]; then
 fi
 out=$top/build/testbed/$name
 [ "$mode" = selftests ] || out=$out-$mode
+# poweroff-* and reboot-*: one guest mode; how it goes down is its switch.
+how_down=
+if [ "$mode" = poweroff ] || [ "$mode" = reboot ] || [ "$mode" = kexec ] || [ "$mode" = emergency ]; then
+	how_down=$mode
+	HVX_TESTBED_APPEND="hvx_poweroff=$mode${HVX_TESTBED_APPEND:+ $HVX_TESTBED_APPEND}"
+	mode=poweroff
+fi
 # kvmst on hvx: a kvmst stage stands for hvx, whatever the paging mode.
 kvmst_ref=$top/testbed/kvm-selftests/kvm-$tag.expected
 # vmmboot-*: a selftest run that names only the nested Linux boot.
 if [ "$mode" = vmmboot ]; then
 	mode=selftests
 	HVX_TESTBED_APPEND="hvx_tests=\"vmm_boot_test\"${HVX_TESTBED_APPEND:+ $HVX_TESTBED_APPEND}"
+fi
+# fuzz-*: a selftest run that names only fuzz_test.
+# Long slices (make fuzz) get the time they ask for: HVX_TESTBED_TIMEOUT,
+# default an hour, for the boot and for fuzz_test.
+fuzz_timeout=
+if [ "$mode" = fuzz ]; then
+	mode=selftests
+	HVX_TESTBED_APPEND="hvx_tests=\"fuzz_test\"${HVX_TESTBED_APPEND:+ $HVX_TESTBED_APPEND}"
+	fuzz_timeout=${HVX_TESTBED_TIMEOUT:-3600}
 fi
 # kselftest-*: a selftest run that names only vmm_rootfs_test.
 if [ "$mode" = kselftest ]; then
@@ -90,16 +119,20 @@ append="$append${HVX_TESTBED_APPEND:+ $HVX_TESTBED_APPEND}"
 # guest. Bochs runs guest code some ten times slower than QEMU: give each test
 # case and the whole boot more time there.
 if [ "$kind" = vmx ]; then
-	append="$append HVX_TESTBED_VMX_EPT=1 HVX_TEST_CASE_TIMEOUT=600 HVX_TEST_TIMEOUT=1200"
-	boot_args+=(--timeout 1500)
+	append="$append HVX_TESTBED_VMX_EPT=1 HVX_TEST_CASE_TIMEOUT=600 HVX_TEST_TIMEOUT=${fuzz_timeout:-1200}"
+	boot_args+=(--timeout $((${fuzz_timeout:-1200} + 300)))
+elif [ -n "$fuzz_timeout" ]; then
+	append="$append HVX_TEST_TIMEOUT=$fuzz_timeout"
+	boot_args+=(--timeout $((fuzz_timeout + 300)))
 fi
 
 rm -rf "$out"
 mkdir -p "$out/payload/bin" "$out/payload/selftests"
 # kvmref runs no hvx.ko: it needs the selftests and the kernel, and the
 # hvx program for the VMM tests (`hvx run --dev /dev/kvm`).
+# HVX_TESTBED_KO replaces it (an older build, to see a test fail).
 if [ "$kind" != kvmref ]; then
-	cp "$top/build/ko/$tag/hvx.ko" "$out/payload/hvx.ko"
+	cp "${HVX_TESTBED_KO:-$top/build/ko/$tag/hvx.ko}" "$out/payload/hvx.ko"
 fi
 # HVX_TESTBED_BIN replaces the hvx program (e.g. a deliberately broken one).
 hvx_bin=${HVX_TESTBED_BIN:-$top/build/static/hvx}
@@ -193,6 +226,18 @@ else
 	fi
 fi
 cp "$top/testbed/guest-run.sh" "$out/payload/run.sh"
+# kexec-*: the kernel to kexec into (the same one), kexec-now, and that
+# kernel's initramfs: it only says it came up (then init powers off).
+# In Bochs kexec_file_load hashes the image for some 95 s of the guest's
+# time without a reschedule point: no soft-lockup watchdog there.
+if [ "$how_down" = kexec ]; then
+	[ "$kind" != vmx ] || append="$append nosoftlockup"
+	mkdir -p "$out/payload/kexec" "$out/kexec-payload"
+	cp "$top/build/kernels/$tag/vmlinuz" "$out/payload/kexec/vmlinuz"
+	${CC:-gcc} -O2 -static -o "$out/payload/kexec/kexec-now" "$top/testbed/kexec-now.c"
+	echo 'echo "hvx-testbed: kexec'"'"'d kernel up"' >"$out/kexec-payload/run.sh"
+	"$top/testbed/mkinitramfs.sh" "$out/payload/kexec/initrd.gz" "$out/kexec-payload" >/dev/null
+fi
 
 # KVM, from the same kernel package, plays "another hypervisor" in
 # coexist_test, and is the device under test in kvmref. Debian's 6.12 modules are xz-compressed; busybox insmod
@@ -246,6 +291,20 @@ if [ "$mode" = kvmst ]; then
 		--expected "$kvmst_ref" --exceptions "$top/testbed/kvm-selftests/exceptions" \
 		--gaps "$top/testbed/kvm-selftests/gaps" \
 		--list "$out/payload/kvmst/list" "$out/serial.log" >"$out/results"
+	exit 0
+fi
+if [ "$mode" = poweroff ]; then
+	# No "done" line: the kernel's power-down line ends the run.
+	"$top/testbed/ktap-results.py" --serial --powered-off \
+		--boot-rc "$([ "$boot_rc" = 124 ] && echo 124 || echo 0)" --label "$label" \
+		"$out/serial.log" >"$out/results"
+	if [ "$how_down" = kexec ]; then
+		if grep -qa "hvx-testbed: kexec'd kernel up" "$out/serial.log"; then
+			echo "PASS $label: the kexec'd kernel came up" >>"$out/results"
+		else
+			echo "FAIL $label: the kexec'd kernel came up" >>"$out/results"
+		fi
+	fi
 	exit 0
 fi
 if [ "$mode" = bench ]; then

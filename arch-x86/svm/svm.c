@@ -8,6 +8,7 @@
 
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <asm/asm.h>
 #include <asm/io.h>
 #include <linux/percpu.h>
 #include <asm/msr.h>
@@ -156,6 +157,25 @@ static void svm_cpu_disable(void)
 	wrmsrl(SVM_MSR_VM_HSAVE_PA, 0);
 }
 
+/*
+ * Crash or emergency restart (kmod/hvx_virt.c): GIF=0 blocks INIT, so a
+ * CPU stopped between CLGI and STGI gets GIF back first (6.1's own
+ * cpu_emergency_svm_disable() does the same), then SVME goes.
+ */
+static void svm_cpu_emergency_disable(void)
+{
+	u64 efer;
+
+	rdmsrl(MSR_EFER, efer);
+	if (!(efer & EFER_SVME))
+		return;
+	asm goto("1: stgi\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : : "memory" : fault);
+fault:
+	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
+}
+
 const struct hvx_arch_ops svm_arch_ops = {
 	.name = "SVM",
 	.probe = svm_probe,
@@ -164,6 +184,7 @@ const struct hvx_arch_ops svm_arch_ops = {
 	.cpu_in_use = svm_cpu_in_use,
 	.cpu_enable = svm_cpu_enable,
 	.cpu_disable = svm_cpu_disable,
+	.cpu_emergency_disable = svm_cpu_emergency_disable,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_free = svm_vcpu_free,
 	.vcpu_run = svm_vcpu_run,

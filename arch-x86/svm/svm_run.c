@@ -14,6 +14,7 @@
 
 #include <linux/kernel.h>
 #include <linux/sched.h>
+#include <asm/asm.h>
 #include <asm/debugreg.h>
 #include <asm/io.h>
 #include <asm/nospec-branch.h>
@@ -25,14 +26,30 @@
 #include "hvx_irq.h"
 #include "shadow.h"
 
+/*
+ * CLGI and STGI raise #UD once EFER.SVME is clear: a reboot, kexec or
+ * crash may have turned SVM off on this CPU (hvx_virt_insn_fault() says
+ * whether that was expected). The fixup skips the instruction; the VMRUN
+ * that follows faults the same way and the entry ends with -EIO.
+ */
 static inline void svm_clgi(void)
 {
-	asm volatile("clgi" ::: "memory");
+	asm goto("1: clgi\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : : "memory" : fault);
+	return;
+fault:
+	hvx_virt_insn_fault("CLGI");
 }
 
 static inline void svm_stgi(void)
 {
-	asm volatile("stgi" ::: "memory");
+	asm goto("1: stgi\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : : "memory" : fault);
+	return;
+fault:
+	hvx_virt_insn_fault("STGI");
 }
 
 /*
@@ -515,7 +532,8 @@ int svm_vcpu_run(struct hvx_vcpu *vcpu)
 		return 1;
 	}
 	if (fault) {
-		pr_err_ratelimited("VMRUN faulted: SVM was switched off under a running vCPU\n");
+		/* SVM was switched off under the vCPU (see svm_vmrun.S). */
+		hvx_virt_insn_fault("VMLOAD/VMRUN/VMSAVE");
 		return -EIO;
 	}
 	svm_after_exit(vcpu);

@@ -173,12 +173,14 @@ enum vmcs_field {
 			 "VMCS field accessed with the wrong width")
 
 /*
- * VMREAD/VMWRITE of the current VMCS. They can only fail if hvx has no
- * current VMCS on this CPU or names a field the CPU lacks, both hvx bugs:
- * the failure is logged (vmx_vmcs_error(), rate-limited) rather than
- * crashing the host.
+ * VMREAD/VMWRITE of the current VMCS. VMfail means hvx has no current
+ * VMCS on this CPU or names a field the CPU lacks, both hvx bugs: logged
+ * (vmx_vmcs_error(), rate-limited) rather than crashing the host. A fault
+ * means VMX is off on this CPU: expected after a reboot or crash turned
+ * it off under the vCPU (hvx_virt_insn_fault()); a read then gives 0.
  */
 void vmx_vmcs_error(bool write, u32 field);
+void hvx_virt_insn_fault(const char *insn);	/* kmod/hvx_virt.c */
 
 static __always_inline unsigned long __vmcs_read(u32 field)
 {
@@ -186,10 +188,13 @@ static __always_inline unsigned long __vmcs_read(u32 field)
 
 	asm goto("1: vmread %[field], %[value]\n\t"
 		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+		 _ASM_EXTABLE(1b, %l[fault])
 		 : [value] "=r"(value) : [field] "r"((unsigned long)field)
-		 : "cc" : fail);
+		 : "cc" : fail, fault);
 	return value;
+fault:
+	hvx_virt_insn_fault("VMREAD");
+	return 0;
 fail:
 	vmx_vmcs_error(false, field);
 	return 0;
@@ -199,9 +204,12 @@ static __always_inline void __vmcs_write(u32 field, unsigned long value)
 {
 	asm goto("1: vmwrite %[value], %[field]\n\t"
 		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+		 _ASM_EXTABLE(1b, %l[fault])
 		 : : [value] "rm"(value), [field] "r"((unsigned long)field)
-		 : "cc", "memory" : fail);
+		 : "cc", "memory" : fail, fault);
+	return;
+fault:
+	hvx_virt_insn_fault("VMWRITE");
 	return;
 fail:
 	vmx_vmcs_error(true, field);

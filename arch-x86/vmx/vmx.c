@@ -440,7 +440,25 @@ static void vmx_cpu_disable(void)
 	cr4_clear_bits(X86_CR4_VMXE);
 	return;
 fault:
-	pr_err("CPU %d: VMXOFF faulted\n", smp_processor_id());
+	hvx_virt_insn_fault("VMXOFF");
+	cr4_clear_bits(X86_CR4_VMXE);
+}
+
+/*
+ * Crash or emergency restart (kmod/hvx_virt.c): VMX operation blocks INIT
+ * and makes the next kernel's first CR4 write fault. VMXOFF alone: the
+ * active VMCSs are not VMCLEARed (an NMI may have stopped this CPU in the
+ * middle of changing its list of them), so their cached state may not
+ * reach memory, which only a crash dump could miss.
+ */
+static void vmx_cpu_emergency_disable(void)
+{
+	if (!(__read_cr4() & X86_CR4_VMXE))
+		return;
+	asm goto("1: vmxoff\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : : "cc", "memory" : fault);
+fault:
 	cr4_clear_bits(X86_CR4_VMXE);
 }
 
@@ -452,6 +470,7 @@ const struct hvx_arch_ops vmx_arch_ops = {
 	.cpu_in_use = vmx_cpu_in_use,
 	.cpu_enable = vmx_cpu_enable,
 	.cpu_disable = vmx_cpu_disable,
+	.cpu_emergency_disable = vmx_cpu_emergency_disable,
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_free = vmx_vcpu_free,
 	.vcpu_run = vmx_vcpu_run,

@@ -778,18 +778,15 @@ int vmx_vcpu_run(struct hvx_vcpu *vcpu)
 	}
 	vmx_prepare_flush(vcpu);
 	r = vmx_enter(vcpu, &result);
-	if (r <= 0) {
-		if (r)
-			pr_err_ratelimited("cannot load the VMCS: VMX is off on CPU %d\n",
-					   raw_smp_processor_id());
+	if (r <= 0)	/* VMPTRLD failed (and said why), or not entered */
 		return r ? r : 1;	/* not entered: the caller's loop checks why */
-	}
 	vcpu->x86.avail = 0;
 	switch (result) {
 	case VMX_ENTER_EXITED:
 		return vmx_handle_exit(vcpu);
 	case VMX_ENTER_FAULT:
-		pr_err_ratelimited("VMLAUNCH/VMRESUME faulted: VMX was switched off under a running vCPU\n");
+		/* VMX was switched off under the vCPU (see vmx_vmenter.S). */
+		hvx_virt_insn_fault("VMWRITE/VMLAUNCH/VMRESUME");
 		return -EIO;
 	default:
 		return vmx_fail_entry(vcpu, result);

@@ -39,15 +39,22 @@
 
 DEFINE_PER_CPU(struct vmx_cpu, vmx_cpu);
 
-/* --- VMX instructions that take a physical address or a descriptor --- */
+/*
+ * --- VMX instructions that take a physical address or a descriptor ---
+ * Each returns 0, or -EIO on VMfail or on a fault: VMX off on this CPU,
+ * expected after a reboot or crash turned it off (hvx_virt_insn_fault()).
+ */
 
 static int vmx_vmclear(u64 pa)
 {
 	asm goto("1: vmclear %[pa]\n\t"
 		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
-		 : : [pa] "m"(pa) : "cc", "memory" : fail);
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : [pa] "m"(pa) : "cc", "memory" : fail, fault);
 	return 0;
+fault:
+	hvx_virt_insn_fault("VMCLEAR");
+	return -EIO;
 fail:
 	return -EIO;
 }
@@ -56,9 +63,12 @@ static int vmx_vmptrld(u64 pa)
 {
 	asm goto("1: vmptrld %[pa]\n\t"
 		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
-		 : : [pa] "m"(pa) : "cc", "memory" : fail);
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : [pa] "m"(pa) : "cc", "memory" : fail, fault);
 	return 0;
+fault:
+	hvx_virt_insn_fault("VMPTRLD");
+	return -EIO;
 fail:
 	return -EIO;
 }
@@ -69,10 +79,13 @@ int vmx_invept(int type, u64 eptp)
 
 	asm goto("1: invept %[desc], %[type]\n\t"
 		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+		 _ASM_EXTABLE(1b, %l[fault])
 		 : : [desc] "m"(desc), [type] "r"((unsigned long)type)
-		 : "cc", "memory" : fail);
+		 : "cc", "memory" : fail, fault);
 	return 0;
+fault:
+	hvx_virt_insn_fault("INVEPT");
+	return -EIO;
 fail:
 	return -EIO;
 }
@@ -83,10 +96,13 @@ int vmx_invvpid(int type, u16 vpid)
 
 	asm goto("1: invvpid %[desc], %[type]\n\t"
 		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+		 _ASM_EXTABLE(1b, %l[fault])
 		 : : [desc] "m"(desc), [type] "r"((unsigned long)type)
-		 : "cc", "memory" : fail);
+		 : "cc", "memory" : fail, fault);
 	return 0;
+fault:
+	hvx_virt_insn_fault("INVVPID");
+	return -EIO;
 fail:
 	return -EIO;
 }
@@ -135,7 +151,8 @@ static void vmx_clear_here(struct vmx_vcpu *vmx)
 {
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
 
-	if (vmx_vmclear(vmx->vmcs_pa))
+	/* VMfail here is an hvx bug; a fault was reported by vmx_vmclear(). */
+	if (vmx_vmclear(vmx->vmcs_pa) && (__read_cr4() & X86_CR4_VMXE) && !hvx_virt_rebooting())
 		pr_err_ratelimited("VMCLEAR failed on CPU %d\n", smp_processor_id());
 	list_del(&vmx->loaded_link);
 	if (vc->current_vmcs == vmx)
