@@ -4,7 +4,7 @@
  * are virtualized; any other index is #GP for the guest and ends
  * KVM_GET_MSRS/KVM_SET_MSRS at that entry (KVM's "number processed" rule).
  * @host is true for the VMM's ioctls, which may set what the guest may not
- * (EFER.LMA). A TSC write, from either, moves the
+ * (EFER.LME with paging on). A TSC write, from either, moves the
  * one TSC offset all vCPUs of the VM share.
  */
 #include <linux/kernel.h>
@@ -157,12 +157,16 @@ static int hvx_set_efer(struct hvx_vcpu *vcpu, u64 efer, bool host)
 		return 1;
 	if ((efer & EFER_NX) && !boot_cpu_has(X86_FEATURE_NX))
 		return 1;
-	if (!host) {
-		/* LME may not change while paging is on; LMA is the CPU's to set. */
-		if ((x->cr0 & X86_CR0_PG) && ((efer ^ x->efer) & EFER_LME))
-			return 1;
-		efer = (efer & ~EFER_LMA) | (x->efer & EFER_LMA);
-	}
+	/* LME may not change while the guest pages. */
+	if (!host && (x->cr0 & X86_CR0_PG) && ((efer ^ x->efer) & EFER_LME))
+		return 1;
+	/*
+	 * LMA is the CPU's to set, from LME and CR0.PG: no MSR write changes
+	 * it, the VMM's neither (KVM's set_efer). KVM_SET_SREGS sets it, with
+	 * the consistency rules. An LMA the VMM could set without paging was
+	 * a state no CPU enters; the fuzzer hung QEMU's SVM with one.
+	 */
+	efer = (efer & ~EFER_LMA) | (x->efer & EFER_LMA);
 	x->efer = efer;
 	hvx_x86_put(vcpu, HVX_REG_CRS);
 	return 0;

@@ -24,10 +24,12 @@
 #   poweroff-svm-6.1 reboot-vmx-6.12 kexec-svm-6.12 emergency-svm-6.12 etc.
 #                      reboot_test, then poweroff -f / reboot -f / kexec /
 #                      SysRq b (emergency restart) with busy VMs on every
-#                      CPU; the console log judged to its last line (not in
-#                      the default list)
+#                      CPU; the console log judged to its last line (the
+#                      default list has the QEMU ones named here but
+#                      reboot-vmx-6.12, and emergency-svm-6.1)
 #   fuzz-svm-6.1 fuzz-vmx-6.12 etc.  fuzz_test alone: the ioctl and guest
-#                      fuzzer, a bounded slice (not in the default list)
+#                      fuzzer, a bounded slice (default: fuzz-svm-6.1 and
+#                      fuzz-shadow-6.12; make fuzz runs all, long)
 #   kselftest-svm-6.1  QEMU: vmm_rootfs_test, Debian's kernel booted with
 #                      `hvx run --rootfs / --exec` on the testbed's own files,
 #                      a kselftest target run in it, 9p confinement attacked
@@ -45,7 +47,9 @@ results=$top/build/results
 rm -rf "$results"
 mkdir -p "$results"
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(vmmboot-vmx-6.12 vmmboot-vmxshadow-6.12 unit emulate svm-6.1 svm-6.12 kselftest-svm-6.1 kvmst-svm-6.1 kvmst-svm-6.12 shadow-6.12 nohv-6.1 vmx-6.1 vmx-6.12 vmxshadow-6.12)
+[ ${#stages[@]} -gt 0 ] || stages=(vmmboot-vmx-6.12 vmmboot-vmxshadow-6.12 unit emulate svm-6.1 svm-6.12 kselftest-svm-6.1 kvmst-svm-6.1 kvmst-svm-6.12
+	poweroff-svm-6.1 reboot-svm-6.12 kexec-svm-6.12 emergency-svm-6.1 fuzz-svm-6.1 fuzz-shadow-6.12
+	shadow-6.12 nohv-6.1 vmx-6.1 vmx-6.12 vmxshadow-6.12)
 
 # A KTAP-printing command: its output kept, its cases counted.
 run_ktap() {
