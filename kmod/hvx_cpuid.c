@@ -9,6 +9,8 @@
  * (the guest gets #UD), x2APIC and the TSC deadline timer unless the VM
  * has an in-kernel LAPIC (KVM_CREATE_IRQCHIP), PKU and RDPID (their MSR/register state is not switched),
  * machine-check banks, performance monitoring, topology leaves.
+ * Added: IA32_TSC_ADJUST (7.0 EBX bit 1) and KVM's PV leaves 0x40000000-1
+ * (arch-x86/pv/pv_cpuid.c), which hvx implements whatever the host has.
  */
 #include <linux/kernel.h>
 #include <linux/slab.h>
@@ -36,6 +38,7 @@
 #define L1_ECX_HYPERVISOR BIT(31)
 #define L1_EBX_KEEP	0x0000ff00u	/* CLFLUSH line size only */
 /* Leaf 7.0 */
+#define L7_EBX_TSC_ADJUST BIT(1)	/* hvx's own (arch-x86/pv/tsc.c), as KVM's */
 #define L7_EBX_KEEP	(BIT(0) | BIT(3) | BIT(5) | BIT(7) | BIT(8) | BIT(9) |	\
 			 BIT(10) | BIT(19) | BIT(20) | BIT(23) | BIT(24) | BIT(29))
 #define L7_ECX_KEEP	BIT(2)				/* UMIP */
@@ -101,6 +104,7 @@ static int hvx_build_supported_cpuid(struct kvm_cpuid_entry2 *out, u32 max)
 	u32 ext = min_t(u32, cpuid_eax(0x80000000), 0x80000008);
 	u64 xcr0 = hvx_supported_xcr0();
 	u32 fn, i;
+	int n;
 
 #define ADD(fn, idx, indexed) do {				\
 	e = cpuid_add(&b, fn, idx, indexed);			\
@@ -139,7 +143,7 @@ static int hvx_build_supported_cpuid(struct kvm_cpuid_entry2 *out, u32 max)
 			ADD(7, 0, true);
 			e->eax = 0;
 			/* INVPCID: the CPU's; under shadow paging it exits (hvx_cr.c). */
-			e->ebx &= L7_EBX_KEEP;
+			e->ebx = (e->ebx & L7_EBX_KEEP) | L7_EBX_TSC_ADJUST;
 			e->ecx &= L7_ECX_KEEP;
 			e->edx &= L7_EDX_KEEP;
 			break;
@@ -189,7 +193,11 @@ static int hvx_build_supported_cpuid(struct kvm_cpuid_entry2 *out, u32 max)
 		}
 	}
 #undef ADD
-	return b.n;
+	/* KVM's own leaves (0x40000000, 0x40000001), last as in KVM. */
+	n = hvx_pv_supported_cpuid(&b.e[b.n], b.max - b.n);
+	if (n < 0)
+		return n;
+	return b.n + n;
 }
 
 long hvx_get_supported_cpuid(void __user *argp)

@@ -47,6 +47,23 @@ long hvx_vm_enable_cap(struct hvx_vm *vm, void __user *argp)
 		/* Whether the guest may read MSR_PLATFORM_INFO (else #GP). */
 		WRITE_ONCE(vm->guest_reads_platform_info, cap.args[0]);
 		return 0;
+	case KVM_CAP_DISABLE_QUIRKS:
+	case KVM_CAP_DISABLE_QUIRKS2:
+		/*
+		 * KVM: the quirks in args[0] are off from now on (each call
+		 * replaces the set). DISABLE_QUIRKS2 refuses a quirk it does
+		 * not know; hvx knows only those it has (arch-x86/pv/pv.h).
+		 */
+		if (cap.cap == KVM_CAP_DISABLE_QUIRKS2 && (cap.args[0] & ~(u64)HVX_PV_QUIRKS))
+			return -EINVAL;
+		WRITE_ONCE(vm->pv.disabled_quirks, cap.args[0]);
+		return 0;
+	case KVM_CAP_EXIT_HYPERCALL:
+		/* Which hypercalls go to the VMM: only KVM_HC_MAP_GPA_RANGE can. */
+		if (cap.args[0] & ~(u64)HVX_HYPERCALL_EXIT_VALID)
+			return -EINVAL;
+		WRITE_ONCE(vm->pv.hypercall_exit_mask, cap.args[0]);
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -61,6 +78,8 @@ long hvx_vcpu_enable_cap(struct hvx_vcpu *vcpu, void __user *argp)
 	if (cap.flags)
 		return -EINVAL;
 	switch (cap.cap) {
+	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:
+		return hvx_pv_enable_cap_enforce(vcpu, cap.args[0]);
 	default:
 		return -EINVAL;
 	}
