@@ -85,7 +85,8 @@ static void hvx_kvmclock_write_wall(struct hvx_vcpu *vcpu, u64 gpa)
 	u64 wall;
 	u32 version;
 
-	if (hvx_pv_version_begin(vm, gpa, &version))
+	/* KVM: GPA 0 turns it off (a VMM restoring the MSR writes 0). */
+	if (!gpa || hvx_pv_version_begin(vm, gpa, &version))
 		return;
 	wall = ktime_get_real_ns() - hvx_kvmclock_ns(vm, ktime_get_boottime_ns());
 	wc.version = version;

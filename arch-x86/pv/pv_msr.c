@@ -38,7 +38,7 @@ int hvx_pv_get_msr(struct hvx_vcpu *vcpu, u32 msr, u64 *val, bool host)
 	if (feature < 0)
 		return -ENOENT;
 	if (!hvx_pv_has(vcpu, feature))
-		return HVX_MSR_INVALID;
+		return HVX_MSR_UNKNOWN;	/* KVM: as if it did not exist */
 	if (msr == MSR_KVM_STEAL_TIME) {
 		if (!hvx_steal_time_supported())
 			return HVX_MSR_INVALID;
@@ -59,7 +59,7 @@ int hvx_pv_set_msr(struct hvx_vcpu *vcpu, u32 msr, u64 val, bool host)
 	if (feature < 0)
 		return -ENOENT;
 	if (!hvx_pv_has(vcpu, feature))
-		return HVX_MSR_INVALID;
+		return HVX_MSR_UNKNOWN;	/* KVM: as if it did not exist */
 	if (msr == MSR_KVM_STEAL_TIME)
 		return hvx_steal_time_set_msr(vcpu, val);
 	return hvx_kvmclock_set_msr(vcpu, msr, val, host);
