@@ -35,7 +35,8 @@ static u64 hvx_kvmclock_ns(struct hvx_vm *vm, u64 boot_ns)
 
 /*
  * ns = ((tsc << shift) * mul) >> 32 (shift may be negative), the
- * pvclock's scale; mul is kept in (2^31, 2^32) for precision.
+ * pvclock's scale: the rate scaled into (1 GHz, 2 GHz] keeps mul in
+ * [2^31, 2^32), as precise as 32 bits allow.
  */
 static void hvx_pvclock_scale(u64 hz, s8 *shift, u32 *mul)
 {
@@ -43,13 +44,13 @@ static void hvx_pvclock_scale(u64 hz, s8 *shift, u32 *mul)
 
 	if (!hz)
 		hz = NSEC_PER_SEC;
+	while (hz > 2ULL * NSEC_PER_SEC) {
+		hz >>= 1;
+		s--;
+	}
 	while (hz <= NSEC_PER_SEC) {
 		hz <<= 1;
 		s++;
-	}
-	while (hz >= 2ULL * NSEC_PER_SEC) {
-		hz >>= 1;
-		s--;
 	}
 	*shift = s;
 	*mul = div64_u64((u64)NSEC_PER_SEC << 32, hz);

@@ -36,9 +36,8 @@ int hvx_steal_time_set_msr(struct hvx_vcpu *vcpu, u64 val)
 {
 	if (!hvx_steal_time_supported() || (val & KVM_STEAL_RESERVED_MASK))
 		return HVX_MSR_INVALID;
+	/* Written at the next KVM_RUN, by the vCPU thread whose waits count. */
 	vcpu->pv.steal_time = val;
-	if (val & KVM_MSR_ENABLED)
-		hvx_steal_time_update(vcpu, true);
 	return 0;
 }
 
