@@ -9,6 +9,7 @@
 #include <asm/cpufeature.h>
 #include "hvx_core.h"
 #include "irqchip/irqchip.h"
+#include "shadow.h"
 
 struct hvx_cap {
 	u32 cap;
@@ -39,6 +40,12 @@ static long hvx_cap_adjust_clock(struct hvx_vm *vm)
 	return hvx_kvmclock_cap_flags();
 }
 
+/* Nested paging only: there is nothing to fill in advance under shadow paging. */
+static long hvx_cap_pre_fault_memory(struct hvx_vm *vm)
+{
+	return !hvx_shadow_enabled();
+}
+
 static const struct hvx_cap hvx_cap_table[] = {
 	{ KVM_CAP_NR_VCPUS,		hvx_cap_nr_vcpus },
 	{ KVM_CAP_MAX_VCPUS,		NULL, HVX_MAX_VCPUS },
@@ -48,6 +55,8 @@ static const struct hvx_cap hvx_cap_table[] = {
 	{ KVM_CAP_ENABLE_CAP_VM,	NULL, 1 },
 	{ KVM_CAP_NR_MEMSLOTS,		NULL, HVX_MAX_MEMSLOTS },
 	{ KVM_CAP_USER_MEMORY,		NULL, 1 },
+	{ KVM_CAP_USER_MEMORY2,		NULL, 1 },
+	{ KVM_CAP_PRE_FAULT_MEMORY,	hvx_cap_pre_fault_memory },
 	{ KVM_CAP_READONLY_MEM,		NULL, 1 },
 	{ KVM_CAP_SYNC_MMU,		NULL, 1 },
 	/* Deleting a slot (memory_size 0) and adjacent slots work, as on KVM. */
@@ -73,6 +82,7 @@ static const struct hvx_cap hvx_cap_table[] = {
 	{ KVM_CAP_DEBUGREGS,		NULL, 1 },
 	{ KVM_CAP_XSAVE,		NULL, 1 },
 	{ KVM_CAP_XCRS,			hvx_cap_xcrs },
+	{ KVM_CAP_SYS_ATTRIBUTES,	NULL, 1 },	/* KVM_X86_XCOMP_GUEST_SUPP */
 	/* The in-kernel irqchip (kmod/irqchip/). */
 	{ KVM_CAP_IRQCHIP,		NULL, 1 },
 	{ KVM_CAP_IRQ_ROUTING,		NULL, HVX_MAX_IRQ_ROUTES },
@@ -81,11 +91,15 @@ static const struct hvx_cap hvx_cap_table[] = {
 	{ KVM_CAP_IRQFD,		NULL, 1 },
 	{ KVM_CAP_IRQFD_RESAMPLE,	NULL, 1 },
 	{ KVM_CAP_IOEVENTFD,		NULL, 1 },
+	{ KVM_CAP_COALESCED_MMIO,	NULL, HVX_VCPU_COALESCED_PAGE },
+	{ KVM_CAP_COALESCED_PIO,	NULL, 1 },
 	{ KVM_CAP_IOEVENTFD_ANY_LENGTH,	NULL, 1 },
 	{ KVM_CAP_IOEVENTFD_NO_LENGTH,	NULL, 1 },
 	{ KVM_CAP_PIT2,			NULL, 1 },
 	{ KVM_CAP_PIT_STATE2,		NULL, 1 },
 	{ KVM_CAP_TSC_DEADLINE_TIMER,	NULL, 1 },
+	{ KVM_CAP_GET_TSC_KHZ,		NULL, 1 },	/* the host's rate */
+	{ KVM_CAP_X86_APIC_BUS_CYCLES_NS, NULL, HVX_APIC_BUS_CYCLE_NS_DEFAULT },
 	/* MSRs (kmod/hvx_msr.c, arch-x86/msr/). */
 	{ KVM_CAP_MCE,			NULL, HVX_MCE_BANKS },
 	{ KVM_CAP_GET_MSR_FEATURES,	NULL, 1 },
@@ -93,13 +107,14 @@ static const struct hvx_cap hvx_cap_table[] = {
 	{ KVM_CAP_X86_USER_SPACE_MSR,	NULL, 1 },
 	{ KVM_CAP_X86_MSR_FILTER,	NULL, 1 },
 	/* The guest TSC and KVM's PV interface (arch-x86/pv/). */
-	{ KVM_CAP_GET_TSC_KHZ,		NULL, 1 },
 	{ KVM_CAP_VCPU_ATTRIBUTES,	NULL, 1 },	/* KVM_VCPU_TSC_CTRL */
 	{ KVM_CAP_ADJUST_CLOCK,		hvx_cap_adjust_clock },
 	{ KVM_CAP_ENFORCE_PV_FEATURE_CPUID,	NULL, 1 },
 	{ KVM_CAP_DISABLE_QUIRKS,	NULL, 1 },
 	{ KVM_CAP_DISABLE_QUIRKS2,	NULL, HVX_PV_QUIRKS },
 	{ KVM_CAP_EXIT_HYPERCALL,	NULL, HVX_HYPERCALL_EXIT_VALID },
+	/* Emulator (kmod/hvx_emul.c). */
+	{ KVM_CAP_EXIT_ON_EMULATION_FAILURE, NULL, 1 },
 	{ HVX_CAP_INFO,			NULL, HVX_ABI_VERSION },
 };
 

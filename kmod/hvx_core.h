@@ -17,17 +17,30 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <linux/kvm.h>
+#include "hvx_kvm_compat.h"
 #include <linux/hvx.h>
 #include "pv.h"
 
-/* Limits, reported through KVM_CAP_MAX_VCPUS / KVM_CAP_MAX_VCPU_ID. */
-#define HVX_MAX_VCPUS		64
-#define HVX_MAX_VCPU_IDS	256	/* vcpu ids are 0 .. HVX_MAX_VCPU_IDS - 1 */
+/*
+ * Limits, reported through KVM_CAP_MAX_VCPUS / KVM_CAP_MAX_VCPU_ID: KVM's
+ * on x86 (programs size their VMs by them; x2APIC ids go past 255).
+ */
+#define HVX_MAX_VCPUS		1024
+#define HVX_MAX_VCPU_IDS	4096	/* vcpu ids are 0 .. HVX_MAX_VCPU_IDS - 1 */
 
-/* The vCPU mmap: page 0 is struct kvm_run, page 1 the port-I/O data page. */
+/*
+ * The vCPU mmap: page 0 is struct kvm_run, page 1 the port-I/O data page
+ * (the vCPU's own), page 2 the VM's coalesced MMIO ring (KVM's layout:
+ * KVM_CAP_COALESCED_MMIO answers that page's number).
+ */
 #define HVX_VCPU_RUN_PAGE	0
 #define HVX_VCPU_PIO_PAGE	1
-#define HVX_VCPU_MMAP_PAGES	2
+#define HVX_VCPU_MMAP_PAGES	2	/* the vCPU's own pages */
+#define HVX_VCPU_COALESCED_PAGE	2
+#define HVX_VCPU_MMAP_SIZE	(3 * PAGE_SIZE)
+
+/* KVM's default LAPIC bus clock: 1 GHz, one timer tick per ns before the divider. */
+#define HVX_APIC_BUS_CYCLE_NS_DEFAULT	1
 
 /* KVM_CAP_NR_MEMSLOTS; slot numbers are 0 .. HVX_MAX_MEMSLOTS - 1. */
 #define HVX_MAX_MEMSLOTS	32
@@ -167,9 +180,16 @@ struct hvx_vm {
 
 	/* KVM_ENABLE_CAP settings (hvx_enable_cap.c). */
 	u32 max_vcpu_ids;		/* lock; 0: HVX_MAX_VCPU_IDS */
+	/* lock; the LAPIC timer's bus clock (KVM_CAP_X86_APIC_BUS_CYCLES_NS) */
+	u64 apic_bus_cycle_ns;
 	u32 bsp_vcpu_id;		/* lock; KVM_SET_BOOT_CPU_ID, 0 by default */
 	atomic64_t remote_tlb_flushes;	/* KVM_GET_STATS_FD remote_tlb_flush */
 	bool guest_reads_platform_info;	/* KVM_CAP_MSR_PLATFORM_INFO */
+	/* The coalesced MMIO ring (kmod/irqchip/coalesced.c), and its writers' lock. */
+	struct page *coalesced_ring;
+	spinlock_t coalesced_lock;
+	/* KVM_CAP_EXIT_ON_EMULATION_FAILURE: exit even where #UD would do. */
+	bool exit_on_emulation_failure;
 	u32 user_space_msr_mask;	/* KVM_CAP_X86_USER_SPACE_MSR reasons */
 	/* KVM_X86_SET_MSR_FILTER (arch-x86/msr/msr_user.c); RCU, written under lock. */
 	struct hvx_msr_filter __rcu *msr_filter;
@@ -231,6 +251,9 @@ struct hvx_vcpu {
 	struct hvx_vm *vm;
 	u32 id;
 	struct mutex lock;		/* serialises this vCPU's ioctls */
+	/* KVM_SET_SIGNAL_MASK: the thread's blocked signals during KVM_RUN. */
+	bool sigset_active;
+	sigset_t sigset;
 	/* The mmap: HVX_VCPU_RUN_PAGE holds struct kvm_run. */
 	struct page *pages[HVX_VCPU_MMAP_PAGES];
 
@@ -292,6 +315,12 @@ static inline void *hvx_vcpu_pio_page(struct hvx_vcpu *vcpu)
 
 /* hvx_virt.c: VMX/SVM on while any VM exists. */
 int hvx_virt_init(void);
+/* kmod/irqchip/coalesced.c: the ring page, allocated with the VM. */
+int hvx_coalesced_ring_alloc(struct hvx_vm *vm);
+void hvx_coalesced_ring_free(struct hvx_vm *vm);
+/* kmod/hvx_kvm_params.c: /sys/module/kvm{,_amd,_intel}/parameters (kvm_dev=1). */
+int hvx_kvm_params_init(void);
+void hvx_kvm_params_exit(void);
 void hvx_virt_exit(void);
 int hvx_virt_get(void);
 void hvx_virt_put(void);

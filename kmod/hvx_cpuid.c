@@ -324,3 +324,24 @@ void hvx_guest_cpuid(struct hvx_vcpu *vcpu, u32 leaf, u32 subleaf,
 		*ebx = hvx_xsave_size(vcpu->x86.xcr0);
 	}
 }
+
+/*
+ * KVM_HAS_DEVICE_ATTR / KVM_GET_DEVICE_ATTR on /dev/hvx (KVM_CAP_SYS_ATTRIBUTES):
+ * group 0, attribute KVM_X86_XCOMP_GUEST_SUPP, the XCR0 bits a guest may
+ * enable (what CPUID 0xD reports). KVM's selftests read it before any
+ * XSAVE test; KVM's answers for anything else are ENXIO.
+ */
+long hvx_dev_device_attr(unsigned int ioctl, void __user *argp)
+{
+	struct kvm_device_attr attr;
+	u64 __user *uaddr;
+
+	if (copy_from_user(&attr, argp, sizeof(attr)))
+		return -EFAULT;
+	if (attr.group || attr.attr != KVM_X86_XCOMP_GUEST_SUPP)
+		return -ENXIO;
+	if (ioctl == KVM_HAS_DEVICE_ATTR)
+		return 0;
+	uaddr = u64_to_user_ptr(attr.addr);
+	return put_user(hvx_supported_xcr0(), uaddr) ? -EFAULT : 0;
+}

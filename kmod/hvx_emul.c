@@ -391,6 +391,15 @@ static int hvx_emu_result(struct hvx_vcpu *vcpu, struct hvx_emu_ctxt *ctxt, int 
 		return 0;	/* kvm_run is filled in */
 	default:
 		x->nr_mmio_reads = 0;
+		/*
+		 * As KVM: an instruction user mode made hvx emulate and that
+		 * hvx cannot is the guest's #UD, unless the VMM asked to see
+		 * every failure; the kernel's (CPL 0) always exits.
+		 */
+		if (ctxt->cpl && !READ_ONCE(vcpu->vm->exit_on_emulation_failure)) {
+			hvx_queue_exception(vcpu, HVX_VEC_UD, false, 0);
+			return 1;
+		}
 		return hvx_emulation_failed(vcpu, &ctxt->insn);
 	}
 }

@@ -6,8 +6,10 @@
  * any other is EINVAL, as KVM answers for one it does not know. Flags
  * must be 0 on both fds.
  */
+#include <linux/overflow.h>
 #include <linux/uaccess.h>
 #include "hvx_core.h"
+#include "hvx_irq.h"
 
 /* KVM_CAP_MAX_VCPU_ID: a lower bound on vCPU ids, set once before the first vCPU. */
 static int hvx_cap_max_vcpu_id(struct hvx_vm *vm, u64 max_ids)
@@ -17,11 +19,41 @@ static int hvx_cap_max_vcpu_id(struct hvx_vm *vm, u64 max_ids)
 	if (max_ids > HVX_MAX_VCPU_IDS)
 		return -EINVAL;
 	mutex_lock(&vm->lock);
-	/* KVM: setting the same value again is fine, another is EINVAL. */
-	if (vm->max_vcpu_ids == max_ids) {
+	/*
+	 * KVM: not below the boot CPU's id (KVM_SET_BOOT_CPU_ID); the same
+	 * value again is fine, another is EINVAL.
+	 */
+	if (vm->bsp_vcpu_id > max_ids) {
+		;
+	} else if (vm->max_vcpu_ids == max_ids) {
 		r = 0;
 	} else if (!vm->max_vcpu_ids) {
 		vm->max_vcpu_ids = max_ids;
+		r = 0;
+	}
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+/*
+ * KVM_CAP_X86_APIC_BUS_CYCLES_NS: the LAPIC timer's bus clock, for a VMM
+ * that tells its guest a frequency (CPUID 0x15, ACPI). Needs the in-kernel
+ * LAPIC, and no vCPU yet; TMICT x 128 x it must fit in 64 bits.
+ */
+static int hvx_cap_apic_bus_cycles_ns(struct hvx_vm *vm, u64 ns)
+{
+	u64 unused;
+	int r;
+
+	if (!ns || check_mul_overflow((u64)U32_MAX * 128, ns, &unused))
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	if (!hvx_irqchip_in_kernel(vm))
+		r = -ENXIO;
+	else if (vm->nr_vcpus)
+		r = -EINVAL;
+	else {
+		WRITE_ONCE(vm->apic_bus_cycle_ns, ns);
 		r = 0;
 	}
 	mutex_unlock(&vm->lock);
@@ -63,6 +95,13 @@ long hvx_vm_enable_cap(struct hvx_vm *vm, void __user *argp)
 		if (cap.args[0] & ~(u64)HVX_HYPERCALL_EXIT_VALID)
 			return -EINVAL;
 		WRITE_ONCE(vm->pv.hypercall_exit_mask, cap.args[0]);
+		return 0;
+	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
+		return hvx_cap_apic_bus_cycles_ns(vm, cap.args[0]);
+	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
+		if (cap.args[0] & ~1ULL)
+			return -EINVAL;
+		WRITE_ONCE(vm->exit_on_emulation_failure, cap.args[0]);
 		return 0;
 	default:
 		return -EINVAL;

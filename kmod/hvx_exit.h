@@ -59,6 +59,7 @@ long hvx_get_supported_cpuid(void __user *argp);
 long hvx_set_cpuid2(struct hvx_vcpu *vcpu, void __user *argp);
 long hvx_get_cpuid2(struct hvx_vcpu *vcpu, void __user *argp);
 u64 hvx_supported_xcr0(void);
+long hvx_dev_device_attr(unsigned int ioctl, void __user *argp);
 
 /* hvx_msr.c: 0 on success, 1 if the guest gets #GP (or the ioctl stops). */
 int hvx_get_msr(struct hvx_vcpu *vcpu, u32 msr, u64 *val, bool host);

@@ -61,7 +61,7 @@ static long hvx_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 	case KVM_CHECK_EXTENSION:
 		return hvx_check_extension(NULL, arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
-		return arg ? -EINVAL : HVX_VCPU_MMAP_PAGES * PAGE_SIZE;
+		return arg ? -EINVAL : HVX_VCPU_MMAP_SIZE;
 	case KVM_GET_SUPPORTED_CPUID:
 		return hvx_get_supported_cpuid((void __user *)arg);
 	case KVM_GET_MSR_INDEX_LIST:
@@ -72,6 +72,9 @@ static long hvx_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 		return hvx_get_feature_msrs((void __user *)arg);
 	case KVM_X86_GET_MCE_CAP_SUPPORTED:
 		return hvx_get_mce_cap_supported((void __user *)arg);
+	case KVM_HAS_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+		return hvx_dev_device_attr(ioctl, (void __user *)arg);
 	case HVX_GET_INFO:
 		return hvx_get_info((void __user *)arg);
 	default:
@@ -120,14 +123,22 @@ static int hvx_register_devices(void)
 		else
 			pr_err("kvm_dev=1: cannot register /dev/kvm: %d\n", r);
 		misc_deregister(&hvx_dev);
+		return r;
+	}
+	r = hvx_kvm_params_init();
+	if (r) {
+		misc_deregister(&hvx_kvm_dev);
+		misc_deregister(&hvx_dev);
 	}
 	return r;
 }
 
 static void hvx_deregister_devices(void)
 {
-	if (kvm_dev)
+	if (kvm_dev) {
+		hvx_kvm_params_exit();
 		misc_deregister(&hvx_kvm_dev);
+	}
 	misc_deregister(&hvx_dev);
 }
 

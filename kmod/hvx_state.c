@@ -13,6 +13,7 @@
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 #include "hvx_exit.h"
+#include "tdp.h"
 #include "irqchip/hooks.h"
 
 /* kvm_regs order -> enum hvx_gpr */
@@ -411,6 +412,16 @@ static long hvx_get_state_error(struct hvx_vcpu *vcpu, void __user *argp)
 			    sizeof(vcpu->x86.state_error)) ? -EFAULT : 0;
 }
 
+/*
+ * KVM_GET_TSC_KHZ: the guest's TSC runs at the host's rate (hvx offsets the
+ * TSC, it does not scale it), so that is the host's calibrated frequency.
+ * KVM's selftests need it to calibrate udelay() in their guests.
+ */
+static long hvx_vcpu_get_tsc_khz(struct hvx_vcpu *vcpu, void __user *argp)
+{
+	return tsc_khz ? tsc_khz : -EIO;
+}
+
 static long hvx_vcpu_get_msrs(struct hvx_vcpu *vcpu, void __user *argp)
 {
 	return hvx_vcpu_msrs_ioctl(vcpu, argp, false);
@@ -453,6 +464,8 @@ static const struct {
 	{ KVM_SET_CPUID2,	hvx_set_cpuid2 },
 	{ KVM_GET_CPUID2,	hvx_get_cpuid2 },
 	{ HVX_GET_STATE_ERROR,	hvx_get_state_error },
+	{ KVM_PRE_FAULT_MEMORY,	hvx_vcpu_pre_fault_memory },
+	{ KVM_GET_TSC_KHZ,	hvx_vcpu_get_tsc_khz },
 };
 
 /* The handler of a vCPU state ioctl, or NULL if @ioctl is not one. */

@@ -10,6 +10,8 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
 #include <linux/slab.h>
 #include "hvx_core.h"
 #include "hvx_exit.h"
@@ -48,9 +50,12 @@ static vm_fault_t hvx_vcpu_fault(struct vm_fault *vmf)
 {
 	struct hvx_vcpu *vcpu = vmf->vma->vm_file->private_data;
 
-	if (vmf->pgoff >= HVX_VCPU_MMAP_PAGES)
+	if (vmf->pgoff == HVX_VCPU_COALESCED_PAGE)
+		vmf->page = vcpu->vm->coalesced_ring;
+	else if (vmf->pgoff < HVX_VCPU_MMAP_PAGES)
+		vmf->page = vcpu->pages[vmf->pgoff];
+	else
 		return VM_FAULT_SIGBUS;
-	vmf->page = vcpu->pages[vmf->pgoff];
 	get_page(vmf->page);
 	return 0;
 }
@@ -62,8 +67,8 @@ static const struct vm_operations_struct hvx_vcpu_vm_ops = {
 static int hvx_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	/* Refuse up front what could only SIGBUS later. */
-	if (vma->vm_pgoff >= HVX_VCPU_MMAP_PAGES ||
-	    vma_pages(vma) > HVX_VCPU_MMAP_PAGES - vma->vm_pgoff)
+	if (vma->vm_pgoff >= HVX_VCPU_MMAP_SIZE / PAGE_SIZE ||
+	    vma_pages(vma) > HVX_VCPU_MMAP_SIZE / PAGE_SIZE - vma->vm_pgoff)
 		return -EINVAL;
 	vma->vm_ops = &hvx_vcpu_vm_ops;
 	return 0;
@@ -78,6 +83,52 @@ static int hvx_vcpu_release(struct inode *inode, struct file *filp)
 }
 
 
+/*
+ * KVM_SET_SIGNAL_MASK: the signals blocked while this vCPU is in KVM_RUN
+ * (NULL: the thread's own mask), so a VMM can keep signals blocked in its
+ * own code and let one interrupt the guest, as KVM. SIGKILL and SIGSTOP
+ * are never blocked.
+ */
+static long hvx_vcpu_set_signal_mask(struct hvx_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_signal_mask __user *user = argp;
+	struct kvm_signal_mask head;
+	sigset_t set;
+
+	if (!argp) {
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&head, user, sizeof(head)))
+		return -EFAULT;
+	if (head.len != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, user->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
+/*
+ * KVM's swap: ->real_blocked holds the thread's mask while the vCPU's is
+ * in force; only this thread changes it, and readers only need it to be a
+ * subset of ->blocked.
+ */
+static long hvx_vcpu_run_with_sigmask(struct hvx_vcpu *vcpu)
+{
+	long r;
+
+	if (!vcpu->sigset_active)
+		return hvx_vcpu_run(vcpu);
+	sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
+	r = hvx_vcpu_run(vcpu);
+	sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
+	sigemptyset(&current->real_blocked);
+	return r;
+}
+
 static long hvx_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct hvx_vcpu *vcpu = filp->private_data;
@@ -89,7 +140,9 @@ static long hvx_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long 
 	if (mutex_lock_killable(&vcpu->lock))
 		return -EINTR;
 	if (ioctl == KVM_RUN) {
-		r = arg ? -EINVAL : hvx_vcpu_run(vcpu);
+		r = arg ? -EINVAL : hvx_vcpu_run_with_sigmask(vcpu);
+	} else if (ioctl == KVM_SET_SIGNAL_MASK) {
+		r = hvx_vcpu_set_signal_mask(vcpu, (void __user *)arg);
 	} else if (ioctl == KVM_ENABLE_CAP) {
 		r = hvx_vcpu_enable_cap(vcpu, (void __user *)arg);
 	} else if (ioctl == KVM_GET_STATS_FD) {
@@ -97,8 +150,6 @@ static long hvx_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long 
 	} else if (ioctl == KVM_HAS_DEVICE_ATTR || ioctl == KVM_GET_DEVICE_ATTR ||
 		   ioctl == KVM_SET_DEVICE_ATTR) {
 		r = hvx_vcpu_device_attr(vcpu, ioctl, (void __user *)arg);
-	} else if (ioctl == KVM_GET_TSC_KHZ) {
-		r = hvx_vcpu_get_tsc_khz(vcpu);
 	} else {
 		hvx_vcpu_ioctl_fn fn = hvx_vcpu_state_ioctl(ioctl);
 

@@ -37,8 +37,9 @@ static void hvx_vm_destroy(struct kref *ref)
 	for (i = 0; i < vm->nr_vcpus; i++)
 		hvx_vcpu_free(vm->vcpus[i]);
 	hvx_vm_free_msr_filter(vm);
+	hvx_coalesced_ring_free(vm);
 	mmdrop(vm->mm);
-	kfree(vm);
+	kvfree(vm);
 	hvx_virt_put();
 	atomic_dec(&hvx_vms_alive);
 }
@@ -63,6 +64,29 @@ static long hvx_vm_set_memory(struct hvx_vm *vm, void __user *argp)
 	return hvx_set_user_memory_region(vm, &mem);
 }
 
+/*
+ * KVM_SET_USER_MEMORY_REGION2: the same slot with room for a guest_memfd.
+ * hvx has no private memory (as KVM's default VM type), so the
+ * KVM_MEM_GUEST_MEMFD flag is refused with the other unknown flags and the
+ * guest_memfd fields are not looked at, as on KVM.
+ */
+static long hvx_vm_set_memory2(struct hvx_vm *vm, void __user *argp)
+{
+	struct kvm_userspace_memory_region2 mem2;
+	struct kvm_userspace_memory_region mem;
+
+	if (copy_from_user(&mem2, argp, sizeof(mem2)))
+		return -EFAULT;
+	mem = (struct kvm_userspace_memory_region){
+		.slot = mem2.slot,
+		.flags = mem2.flags,
+		.guest_phys_addr = mem2.guest_phys_addr,
+		.memory_size = mem2.memory_size,
+		.userspace_addr = mem2.userspace_addr,
+	};
+	return hvx_set_user_memory_region(vm, &mem);
+}
+
 static long hvx_vm_get_stats(struct hvx_vm *vm, void __user *argp)
 {
 	struct hvx_tdp_stats s;
@@ -77,7 +101,10 @@ static long hvx_vm_get_stats(struct hvx_vm *vm, void __user *argp)
 	return copy_to_user(argp, &out, sizeof(out)) ? -EFAULT : 0;
 }
 
-/* Which vCPU id resets as the BSP; only before the first vCPU, as KVM. */
+/*
+ * Which vCPU id resets as the BSP; only before the first vCPU, and within
+ * the ids the VM may use (KVM_CAP_MAX_VCPU_ID), as KVM.
+ */
 static long hvx_vm_set_boot_cpu_id(struct hvx_vm *vm, unsigned long id)
 {
 	long r = 0;
@@ -85,6 +112,8 @@ static long hvx_vm_set_boot_cpu_id(struct hvx_vm *vm, unsigned long id)
 	mutex_lock(&vm->lock);
 	if (vm->nr_vcpus)
 		r = -EBUSY;
+	else if (id > HVX_MAX_VCPU_IDS || (vm->max_vcpu_ids && id > vm->max_vcpu_ids))
+		r = -EINVAL;
 	else
 		vm->bsp_vcpu_id = id;
 	mutex_unlock(&vm->lock);
@@ -112,6 +141,11 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		return hvx_vm_set_boot_cpu_id(vm, arg);
 	case KVM_X86_SET_MSR_FILTER:
 		return hvx_vm_set_msr_filter(vm, (void __user *)arg);
+	case KVM_GET_TSC_KHZ:
+		/* The rate new vCPUs get: the host's (hvx does not scale the TSC). */
+		return tsc_khz ? tsc_khz : -EIO;
+	case KVM_SET_USER_MEMORY_REGION2:
+		return hvx_vm_set_memory2(vm, (void __user *)arg);
 	case KVM_SET_USER_MEMORY_REGION:
 		return hvx_vm_set_memory(vm, (void __user *)arg);
 	case HVX_GET_VM_STATS:
@@ -160,7 +194,8 @@ int hvx_vm_create(unsigned long type)
 		return r;
 	atomic_inc(&hvx_vms_alive);
 
-	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	/* Over a page (vcpus[]): kvzalloc, so no high-order allocation is needed. */
+	vm = kvzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm) {
 		r = -ENOMEM;
 		goto err_virt;
@@ -170,8 +205,12 @@ int hvx_vm_create(unsigned long type)
 	/* KVM's default; KVM_CAP_MSR_PLATFORM_INFO can take it away. */
 	vm->guest_reads_platform_info = true;
 	hvx_pv_vm_init(vm);
+	vm->apic_bus_cycle_ns = HVX_APIC_BUS_CYCLE_NS_DEFAULT;
 	mmgrab(current->mm);
 	vm->mm = current->mm;
+	r = hvx_coalesced_ring_alloc(vm);
+	if (r)
+		goto err_vm;
 	r = hvx_memslots_init(vm);
 	if (r)
 		goto err_vm;
@@ -194,8 +233,9 @@ int hvx_vm_create(unsigned long type)
 err_slots:
 	hvx_memslots_destroy(vm);
 err_vm:
+	hvx_coalesced_ring_free(vm);
 	mmdrop(vm->mm);
-	kfree(vm);
+	kvfree(vm);
 err_virt:
 	hvx_virt_put();
 	atomic_dec(&hvx_vms_alive);

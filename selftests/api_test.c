@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* System ioctls on /dev/hvx: versions, capabilities, sizes, bad input. */
 #include <stdlib.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -20,10 +21,10 @@ static void check_extension_table(void)
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	struct hvx_info info = hvx_info_get();
 
-	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_NR_VCPUS), online < 64 ? online : 64);
-	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_MAX_VCPUS), 64);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_NR_VCPUS), online < 1024 ? online : 1024);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_MAX_VCPUS), 1024);
 	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_MAX_VCPUS), info.max_vcpus);
-	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_MAX_VCPU_ID), 256);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_MAX_VCPU_ID), 4096);
 	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_CHECK_EXTENSION_VM), 1);
 	ASSERT_EQ(hvx_check_cap(fd, HVX_CAP_INFO), HVX_ABI_VERSION);
 	/* What both backends implement (Documentation/api.md). */
@@ -44,6 +45,11 @@ static void check_extension_table(void)
 	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_SYNC_REGS), KVM_SYNC_X86_VALID_FIELDS);
 	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_ENABLE_CAP), 1);
 	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_ENABLE_CAP_VM), 1);
+	/* What Linux 6.12's KVM selftests need of every hypervisor. */
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_GET_TSC_KHZ), 1);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_COALESCED_MMIO), 2);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_COALESCED_PIO), 1);
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_EXIT_ON_EMULATION_FAILURE), 1);
 }
 
 /* Only what works may be advertised: none of these exist in hvx yet. */
@@ -66,7 +72,7 @@ static void vcpu_mmap_size(void)
 {
 	int fd = hvx_open();
 
-	ASSERT_EQ(ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0), 2 * getpagesize());
+	ASSERT_EQ(ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0), 3 * getpagesize());
 	ASSERT_ERRNO(ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 1), EINVAL);
 }
 
@@ -93,6 +99,28 @@ static void get_info_bad_pointer(void)
 	ASSERT_ERRNO(ioctl(fd, HVX_GET_INFO, (void *)1), EFAULT);
 	ASSERT_ERRNO(ioctl(fd, HVX_GET_INFO, ro), EFAULT);
 	ASSERT_ERRNO(ioctl(fd, HVX_GET_INFO, (void *)0xffff800000000000UL), EFAULT);
+}
+
+/* KVM_X86_XCOMP_GUEST_SUPP: the XCR0 bits a guest may set, x87 and SSE at least. */
+static void sys_device_attr(void)
+{
+	int fd = hvx_open();
+	uint64_t xcr0 = 0;
+	struct kvm_device_attr attr = { .attr = KVM_X86_XCOMP_GUEST_SUPP,
+					.addr = (uint64_t)(unsigned long)&xcr0 };
+
+	ASSERT_EQ(hvx_check_cap(fd, KVM_CAP_SYS_ATTRIBUTES), 1);
+	CHECK_OK(ioctl(fd, KVM_HAS_DEVICE_ATTR, &attr));
+	CHECK_OK(ioctl(fd, KVM_GET_DEVICE_ATTR, &attr));
+	ASSERT_EQ(xcr0 & 3, 3);
+	ASSERT_EQ(xcr0 & ~7ULL, 0);	/* x87, SSE, AVX: what hvx switches */
+	attr.addr = 8;
+	ASSERT_ERRNO(ioctl(fd, KVM_GET_DEVICE_ATTR, &attr), EFAULT);
+	attr.attr = 1;
+	ASSERT_ERRNO(ioctl(fd, KVM_HAS_DEVICE_ATTR, &attr), ENXIO);
+	attr.attr = KVM_X86_XCOMP_GUEST_SUPP;
+	attr.group = 1;
+	ASSERT_ERRNO(ioctl(fd, KVM_GET_DEVICE_ATTR, &attr), ENXIO);
 }
 
 static void unknown_ioctls(void)
@@ -154,6 +182,7 @@ static const struct ktest tests[] = {
 	KTEST(vcpu_mmap_size),
 	KTEST(create_vm_bad_type),
 	KTEST(get_info_bad_pointer),
+	KTEST(sys_device_attr),
 	KTEST(unknown_ioctls),
 	KTEST(random_ioctls),
 	KTEST(dev_read_write_mmap),

@@ -62,7 +62,7 @@ static void info_fields(void)
 	unsigned int i;
 
 	ASSERT_EQ(info.abi_version, HVX_ABI_VERSION);
-	ASSERT_EQ(info.max_vcpus, 64);
+	ASSERT_EQ(info.max_vcpus, 1024);
 	ASSERT_EQ(info.online_cpus, sysconf(_SC_NPROCESSORS_ONLN));
 	ASSERT_EQ(info.pad, 0);
 	for (i = 0; i < KTEST_COUNT(info.reserved); i++)

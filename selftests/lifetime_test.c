@@ -63,7 +63,7 @@ static void close_in_every_order(void)
 				if (perm[j] == VCPU)
 					ASSERT_TRUE(vcpu_answers(h.fd[VCPU], &regs));
 				if (perm[j] == VM)
-					ASSERT_EQ(hvx_check_cap(h.fd[VM], KVM_CAP_MAX_VCPUS), 64);
+					ASSERT_EQ(hvx_check_cap(h.fd[VM], KVM_CAP_MAX_VCPUS), 1024);
 				if (perm[j] == MAP) {
 					h.run->immediate_exit = i;
 					ASSERT_EQ(h.run->immediate_exit, i);

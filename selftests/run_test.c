@@ -196,6 +196,72 @@ static void signal_interrupts_run(void)
 	vcpu_run_ucall(t.vcpu, UCALL_DONE, NULL);
 }
 
+/*
+ * KVM_SET_SIGNAL_MASK: the thread blocks SIGUSR1, the vCPU's mask lets it
+ * through during KVM_RUN only. A kick ends KVM_RUN; afterwards the thread's
+ * own mask is back, so the signal stays blocked (and pending).
+ */
+static void *masked_spin_thread_fn(void *arg)
+{
+	struct spin_thread *t = arg;
+	struct { struct kvm_signal_mask head; uint64_t set; } mask = { { 8 }, 0 };
+	sigset_t usr1, now, pending;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	mask.head.len = 4;
+	t->err = ioctl(t->vcpu->fd, KVM_SET_SIGNAL_MASK, &mask) == -1 ? errno : 0;
+	if (t->err != EINVAL) {
+		t->done = 1;
+		return NULL;
+	}
+	mask.head.len = 8;
+	if (ioctl(t->vcpu->fd, KVM_SET_SIGNAL_MASK, &mask)) {
+		t->err = errno;
+		t->done = 1;
+		return NULL;
+	}
+	t->r = _vcpu_run(t->vcpu);
+	t->err = errno;
+	t->exit_reason = t->vcpu->run->exit_reason;
+	pthread_sigmask(SIG_BLOCK, NULL, &now);
+	sigpending(&pending);
+	/* Reported through r: 1 if the thread's mask and the pending signal are as expected. */
+	t->r = t->r == -1 && sigismember(&now, SIGUSR1) && sigismember(&pending, SIGUSR1);
+	ioctl(t->vcpu->fd, KVM_SET_SIGNAL_MASK, NULL);
+	t->done = 1;
+	return NULL;
+}
+
+static void signal_mask_during_run(void)
+{
+	struct vm *vm = vm_create(VM_MEM_DEFAULT);
+	struct spin_thread t = { .vcpu = vm_vcpu_add(vm, 0, guest_spin) };
+	struct sigaction sa = { .sa_handler = on_sigusr1 };
+	struct timespec tick = { 0, 20 * 1000 * 1000 };
+	pthread_t thread;
+	int kicks = 0;
+
+	CHECK_OK(sigaction(SIGUSR1, &sa, NULL));
+	vcpu_run_ucall(t.vcpu, UCALL_SYNC, NULL);
+	ASSERT_EQ(pthread_create(&thread, NULL, masked_spin_thread_fn, &t), 0);
+	while (*guest_var(vm, &guest_spins) == 0 && !t.done)
+		nanosleep(&tick, NULL);
+	while (!t.done && kicks < 500) {
+		pthread_kill(thread, SIGUSR1);
+		kicks++;
+		nanosleep(&tick, NULL);
+	}
+	pthread_join(thread, NULL);
+	ASSERT_TRUE(t.done, "KVM_RUN still running after %d signals", kicks);
+	ASSERT_EQ(t.err, EINTR);
+	ASSERT_EQ(t.exit_reason, KVM_EXIT_INTR);
+	ASSERT_TRUE(t.r == 1, "after KVM_RUN the thread's mask must block SIGUSR1 again, with it pending");
+	*guest_var(vm, &guest_stop) = 1;
+	vcpu_run_ucall(t.vcpu, UCALL_DONE, NULL);
+}
+
 /* --- the library reports guest failures with their source location ------- */
 
 static void guest_assert_fails(void)
@@ -325,6 +391,7 @@ static const struct ktest tests[] = {
 	KTEST(hlt_exit),
 	KTEST(triple_fault_shutdown),
 	KTEST(signal_interrupts_run),
+	KTEST(signal_mask_during_run),
 	KTEST(vcpu_migrates_between_cpus),
 	KTEST(guest_assert_reported),
 	KTEST(guest_exception_reported),

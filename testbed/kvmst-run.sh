@@ -24,8 +24,8 @@ tests=${*:-$(cat "$dir/list")}
 chmod 755 /bin/bash
 grep -q '^root:' /etc/passwd 2>/dev/null || echo 'root:x:0:0:root:/root:/bin/sh' >>/etc/passwd
 mkdir -p /sys/kernel/debug /dev/hugepages
-mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
-mountpoint -q /dev/hugepages || mount -t hugetlbfs hugetlbfs /dev/hugepages
+grep -q " /sys/kernel/debug " /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
+grep -q " /dev/hugepages " /proc/mounts || mount -t hugetlbfs hugetlbfs /dev/hugepages
 
 count=0
 for t in $tests; do count=$((count + 1)); done

@@ -307,6 +307,19 @@ static u64 *hvx_tdp_find_leaf(struct hvx_tdp *tdp, u64 gfn, int *level)
 	return ep;
 }
 
+/* The bytes the mapping of @gfn covers now: 2 MiB or 4 KiB (also when none does). */
+u64 hvx_tdp_mapping_size(struct hvx_vm *vm, u64 gfn)
+{
+	u64 size = PAGE_SIZE;
+	int level;
+
+	spin_lock(&vm->mmu_lock);
+	if (hvx_tdp_find_leaf(vm->tdp, gfn, &level))
+		size = hvx_tdp_entry_pages(level) << PAGE_SHIFT;
+	spin_unlock(&vm->mmu_lock);
+	return size;
+}
+
 bool hvx_tdp_lookup(struct hvx_vm *vm, u64 gfn, u64 *pfn, bool *writable)
 {
 	struct hvx_tdp *tdp = vm->tdp;

@@ -71,6 +71,10 @@ u64 hvx_tdp_root_pa(struct hvx_vm *vm);
  * with -EFAULT, as on KVM), -EHWPOISON, -EINTR on a fatal signal, -ENOMEM.
  */
 int hvx_tdp_fault(struct hvx_vcpu *vcpu, u64 gpa, bool write, bool fetch);
+/* The bytes the mapping of @gfn covers now (takes mmu_lock). */
+u64 hvx_tdp_mapping_size(struct hvx_vm *vm, u64 gfn);
+/* KVM_PRE_FAULT_MEMORY (pre_fault.c). */
+long hvx_vcpu_pre_fault_memory(struct hvx_vcpu *vcpu, void __user *argp);
 
 /*
  * Remove every mapping of guest frames [start_gfn, end_gfn). Caller holds

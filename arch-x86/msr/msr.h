@@ -34,7 +34,7 @@ struct hvx_mce {
 
 /* Model-specific MSR state that KVM keeps per vCPU. */
 struct hvx_msr_model {
-	u64 hwcr;			/* K7_HWCR: McStatusWrEn only */
+	u64 hwcr;			/* K7_HWCR: McStatusWrEn, TscFreqSel */
 	u64 ucode_rev;			/* IA32_UCODE_REV (the VMM may set it) */
 	u64 arch_capabilities;		/* IA32_ARCH_CAPABILITIES */
 	u64 perf_capabilities;		/* IA32_PERF_CAPABILITIES */

@@ -101,6 +101,9 @@ static const struct hvx_model_msr hvx_model_msrs[] = {
 /* HWCR bits KVM drops on write: flush filter, IGNNE emulation, TLB cache. */
 #define HVX_HWCR_IGNORED	(BIT_ULL(3) | BIT_ULL(6) | BIT_ULL(8))
 #define HVX_HWCR_MCSTATUSWREN	BIT_ULL(18)
+/* TscFreqSel: Linux guests complain when it is clear (KVM 6.6+ keeps it). */
+#define HVX_HWCR_TSCFREQSEL	BIT_ULL(24)
+#define HVX_HWCR_VALID		(HVX_HWCR_MCSTATUSWREN | HVX_HWCR_TSCFREQSEL)
 /* VM_CR: DPD, R_INIT, DIS_A20M, LOCK, SVMDIS (APM 15.30.1). */
 #define HVX_VM_CR_VALID		0x1fULL
 /* VMX DEBUGCTL: LBR and BTF are accepted and ignored (no LBR, no BTF). */
@@ -268,7 +271,7 @@ int hvx_msr_model_set(struct hvx_vcpu *vcpu, u32 msr, u64 val, bool host)
 	switch (msr) {
 	case MSR_K7_HWCR:
 		val &= ~HVX_HWCR_IGNORED;
-		if (val && val != HVX_HWCR_MCSTATUSWREN)
+		if (val & ~HVX_HWCR_VALID)
 			return 1;
 		m->hwcr = val;
 		return 0;

@@ -68,7 +68,6 @@ u64 hvx_tsc_read(struct hvx_vcpu *vcpu);
 int hvx_tsc_get_msr(struct hvx_vcpu *vcpu, u32 msr, u64 *val, bool host);
 int hvx_tsc_set_msr(struct hvx_vcpu *vcpu, u32 msr, u64 val, bool host);
 long hvx_vcpu_device_attr(struct hvx_vcpu *vcpu, unsigned int ioctl, void __user *argp);
-long hvx_vcpu_get_tsc_khz(struct hvx_vcpu *vcpu);
 
 /* kvmclock.c */
 int hvx_kvmclock_get_msr(struct hvx_vcpu *vcpu, u32 msr, u64 *val);

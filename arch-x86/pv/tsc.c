@@ -158,9 +158,3 @@ long hvx_vcpu_device_attr(struct hvx_vcpu *vcpu, unsigned int ioctl, void __user
 	set_bit(HVX_REQ_CLOCK_UPDATE, &vcpu->requests);
 	return 0;
 }
-
-/* KVM_GET_TSC_KHZ: the guest's TSC rate, the host's (no scaling). */
-long hvx_vcpu_get_tsc_khz(struct hvx_vcpu *vcpu)
-{
-	return tsc_khz ? tsc_khz : -EIO;
-}

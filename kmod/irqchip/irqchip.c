@@ -31,6 +31,7 @@ static struct hvx_irqchip *hvx_irqchip_alloc_locked(struct hvx_vm *vm)
 	INIT_LIST_HEAD(&ic->irqfds);
 	INIT_LIST_HEAD(&ic->resamplers);
 	INIT_LIST_HEAD(&ic->ioeventfds);
+	INIT_LIST_HEAD(&ic->coalesced);
 	smp_store_release(&vm->irqchip, ic);
 	return ic;
 }
@@ -70,6 +71,7 @@ void hvx_irqchip_destroy(struct hvx_vm *vm)
 		RCU_INIT_POINTER(ic->buses[i], NULL);
 	}
 	hvx_eventfds_destroy(vm);
+	hvx_coalesced_destroy(vm);
 	hvx_pit_destroy(vm);
 	hvx_pic_destroy(vm);
 	hvx_ioapic_destroy(vm);
@@ -207,6 +209,10 @@ long hvx_irqchip_vm_ioctl(struct hvx_vm *vm, unsigned int ioctl, unsigned long a
 		return hvx_irqfd_ioctl(vm, argp);
 	case KVM_IOEVENTFD:
 		return hvx_ioeventfd_ioctl(vm, argp);
+	case KVM_REGISTER_COALESCED_MMIO:
+		return hvx_coalesced_ioctl(vm, argp, true);
+	case KVM_UNREGISTER_COALESCED_MMIO:
+		return hvx_coalesced_ioctl(vm, argp, false);
 	case KVM_CREATE_PIT2:
 		return hvx_pit_create(vm, argp);
 	case KVM_GET_PIT2:

@@ -219,6 +219,10 @@ long hvx_ioeventfd_ioctl(struct hvx_vm *vm, void __user *argp);
 void hvx_irqfd_resample(struct hvx_vm *vm, u32 gsi);
 void hvx_eventfds_destroy(struct hvx_vm *vm);
 
+/* coalesced.c: KVM_(UN)REGISTER_COALESCED_MMIO and their ring. */
+long hvx_coalesced_ioctl(struct hvx_vm *vm, void __user *argp, bool add);
+void hvx_coalesced_destroy(struct hvx_vm *vm);
+
 static inline void hvx_eventfd_signal(struct eventfd_ctx *ctx)
 {
 #ifdef HVX_EVENTFD_SIGNAL_HAS_COUNT
@@ -247,6 +251,7 @@ struct hvx_irqchip {
 	struct list_head irqfds;	/* lock */
 	struct list_head resamplers;	/* irqfds with a resamplefd: RCU, lock */
 	struct list_head ioeventfds;	/* lock */
+	struct list_head coalesced;	/* lock: coalesced MMIO/PIO zones */
 };
 
 /* The VM's irqchip object, allocated on first use; NULL on -ENOMEM. */

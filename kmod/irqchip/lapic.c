@@ -22,8 +22,11 @@
 
 /* Version 0x14 (integrated), six LVTs (max LVT index 5), as KVM. */
 #define HVX_LAPIC_VERSION	(0x14 | ((6 - 1) << 16))
-/* KVM's bus clock: one APIC timer tick per ns before the divider. */
-#define HVX_APIC_BUS_CYCLE_NS	1
+/* The VM's bus clock: ns per APIC timer tick before the divider. */
+static u64 lapic_bus_cycle_ns(struct hvx_lapic *l)
+{
+	return READ_ONCE(l->vcpu->vm->apic_bus_cycle_ns);
+}
 /* KVM's floor for periodic timers, so a guest cannot storm the host. */
 #define HVX_MIN_TIMER_PERIOD_NS	(200 * NSEC_PER_USEC)
 
@@ -400,7 +403,7 @@ static void lapic_timer_stop(struct hvx_lapic *l)
 static void lapic_timer_start_count(struct hvx_lapic *l)
 {
 	u32 mode = lapic_timer_mode(l);
-	u64 ns = (u64)reg_get(l, APIC_TMICT) * lapic_divide(l) * HVX_APIC_BUS_CYCLE_NS;
+	u64 ns = (u64)reg_get(l, APIC_TMICT) * lapic_divide(l) * lapic_bus_cycle_ns(l);
 
 	l->timer_period = 0;
 	if (!ns || mode == APIC_LVT_TIMER_TSCDEADLINE)
@@ -448,7 +451,7 @@ static u32 lapic_current_count(struct hvx_lapic *l)
 		left = l->timer_period ? ktime_to_ns(l->timer_period) + left % ktime_to_ns(l->timer_period) : 0;
 	if (left <= 0)
 		return 0;
-	return div_u64(left, lapic_divide(l) * HVX_APIC_BUS_CYCLE_NS);
+	return div64_u64(left, lapic_divide(l) * lapic_bus_cycle_ns(l));
 }
 
 /* ---- Register access ----------------------------------------------------- */
@@ -738,6 +741,9 @@ int hvx_lapic_set_msr(struct hvx_vcpu *vcpu, u32 msr, u64 val, bool host)
 	if (!lapic_x2apic_mode(l))
 		return 1;
 	if (off == APIC_ICR) {
+		/* KVM: #GP for bits 31:20, 17:16 and 13 (reserved in x2APIC mode). */
+		if (val & (GENMASK_ULL(31, 20) | GENMASK_ULL(17, 16) | BIT_ULL(13)))
+			return 1;
 		reg_set(l, APIC_ICR2, val >> 32);
 		reg_set(l, APIC_ICR, (u32)val & ~APIC_ICR_BUSY);
 		lapic_send_ipi(vcpu, val, val >> 32, true);
