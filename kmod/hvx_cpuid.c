@@ -245,6 +245,8 @@ long hvx_set_cpuid2(struct hvx_vcpu *vcpu, void __user *argp)
 		if (IS_ERR(entries))
 			return PTR_ERR(entries);
 	}
+	/* What KVM changes in a table at KVM_SET_CPUID2 (before comparing it). */
+	hvx_pv_cpuid_runtime(vcpu, entries, c.nent);
 	/*
 	 * KVM's rule since 5.16: once the vCPU has run, the guest has seen
 	 * its CPUID, so only the identical table may be set again.
@@ -269,12 +271,13 @@ long hvx_get_cpuid2(struct hvx_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&c, uc, sizeof(c)))
 		return -EFAULT;
+	/* As KVM: too small leaves nent as the caller set it. */
 	if (c.nent < vcpu->x86.cpuid_nent)
-		r = -E2BIG;
+		return -E2BIG;
 	c.nent = vcpu->x86.cpuid_nent;
 	if (copy_to_user(uc, &c, sizeof(c)))
 		return -EFAULT;
-	if (!r && c.nent &&
+	if (c.nent &&
 	    copy_to_user(uc->entries, vcpu->x86.cpuid, c.nent * sizeof(*vcpu->x86.cpuid)))
 		r = -EFAULT;
 	return r;

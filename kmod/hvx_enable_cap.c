@@ -90,6 +90,8 @@ long hvx_vm_enable_cap(struct hvx_vm *vm, void __user *argp)
 			return -EINVAL;
 		WRITE_ONCE(vm->pv.disabled_quirks, cap.args[0]);
 		return 0;
+	case KVM_CAP_X86_DISABLE_EXITS:
+		return hvx_vm_disable_exits(vm, cap.args[0]);
 	case KVM_CAP_EXIT_HYPERCALL:
 		/* Which hypercalls go to the VMM: only KVM_HC_MAP_GPA_RANGE can. */
 		if (cap.args[0] & ~(u64)HVX_HYPERCALL_EXIT_VALID)

@@ -54,6 +54,7 @@ struct hvx_pv_vm {
 	u64 wall_clock;			/* MSR_KVM_WALL_CLOCK(_NEW), VM-wide as in KVM */
 	u64 disabled_quirks;		/* KVM_CAP_DISABLE_QUIRKS2 */
 	u32 hypercall_exit_mask;	/* KVM_CAP_EXIT_HYPERCALL: BIT(KVM_HC_*) */
+	u32 disabled_exits;		/* KVM_CAP_X86_DISABLE_EXITS as asked (see pv_cpuid.c) */
 };
 
 /* KVM_CAP_DISABLE_QUIRKS2: the KVM quirks hvx has (and lets a VMM turn off). */
@@ -92,6 +93,9 @@ bool hvx_pv_is_foreign_hypercall(const struct hvx_insn *insn);
 /* pv_cpuid.c */
 int hvx_pv_supported_cpuid(struct kvm_cpuid_entry2 *e, u32 room);
 bool hvx_pv_has(struct hvx_vcpu *vcpu, unsigned int feature);
+/* KVM_SET_CPUID2: no PV_UNHALT while KVM_CAP_X86_DISABLE_EXITS took HLT. */
+void hvx_pv_cpuid_runtime(struct hvx_vcpu *vcpu, struct kvm_cpuid_entry2 *e, u32 nent);
+long hvx_vm_disable_exits(struct hvx_vm *vm, u64 exits);
 long hvx_pv_enable_cap_enforce(struct hvx_vcpu *vcpu, u64 arg);
 
 /* pv_msr.c: -ENOENT for an MSR not theirs, else 0 or an HVX_MSR_* refusal. */

@@ -71,6 +71,40 @@ bool hvx_pv_has(struct hvx_vcpu *vcpu, unsigned int feature)
 	return hvx_pv_guest_features(vcpu) & BIT(feature);
 }
 
+/*
+ * KVM_CAP_X86_DISABLE_EXITS on the VM: KVM's valid bits are accepted, and
+ * hvx keeps every exit (it reports no exit it can disable, as KVM does
+ * when it will not honour them either, mitigate_smt_rsb), but remembers a
+ * HLT request for what KVM shows the guest: PV_UNHALT (KVM cannot kick a
+ * vCPU that halts inside the guest) is taken out of the vCPU's CPUID at
+ * KVM_SET_CPUID2, as kvm_update_cpuid_runtime() does.
+ */
+long hvx_vm_disable_exits(struct hvx_vm *vm, u64 exits)
+{
+	if (exits & ~(u64)KVM_X86_DISABLE_VALID_EXITS)
+		return -EINVAL;
+	WRITE_ONCE(vm->pv.disabled_exits, READ_ONCE(vm->pv.disabled_exits) | exits);
+	return 0;
+}
+
+void hvx_pv_cpuid_runtime(struct hvx_vcpu *vcpu, struct kvm_cpuid_entry2 *e, u32 nent)
+{
+	u32 sig[3], i, j;
+
+	if (!(READ_ONCE(vcpu->vm->pv.disabled_exits) & KVM_X86_DISABLE_EXITS_HLT))
+		return;
+	memcpy(sig, KVM_SIGNATURE, sizeof(sig));
+	for (i = 0; i < nent; i++) {
+		if ((e[i].function & 0xffff00ff) != KVM_CPUID_SIGNATURE ||
+		    e[i].ebx != sig[0] || e[i].ecx != sig[1] || e[i].edx != sig[2])
+			continue;
+		for (j = 0; j < nent; j++)
+			if (e[j].function == e[i].function + 1)
+				e[j].eax &= ~BIT(KVM_FEATURE_PV_UNHALT);
+		return;
+	}
+}
+
 /* KVM_ENABLE_CAP(KVM_CAP_ENFORCE_PV_FEATURE_CPUID) on a vCPU: args[0] on/off. */
 long hvx_pv_enable_cap_enforce(struct hvx_vcpu *vcpu, u64 arg)
 {
