@@ -230,6 +230,33 @@ out:
 	return r;
 }
 
+/*
+ * The fields KVM keeps current in a vCPU's table (kvm_update_cpuid_runtime):
+ * CPUID.1 OSXSAVE (CR4) and APIC (IA32_APIC_BASE.EN), CPUID.0xD.0 EBX (the
+ * XSAVE size for XCR0), PV_UNHALT (arch-x86/pv/). Applied at KVM_SET_CPUID2
+ * (before the after-run comparison) and at KVM_GET_CPUID2, so the table a
+ * VMM reads back is what the guest's CPUID answers.
+ */
+static void hvx_cpuid_runtime(struct hvx_vcpu *vcpu, struct kvm_cpuid_entry2 *e, u32 nent)
+{
+	u32 i;
+
+	hvx_x86_get(vcpu, HVX_REG_CRS);
+	for (i = 0; i < nent; i++) {
+		if (e[i].function == 1) {
+			e[i].ecx &= ~L1_ECX_OSXSAVE;
+			if (vcpu->x86.cr4 & X86_CR4_OSXSAVE)
+				e[i].ecx |= L1_ECX_OSXSAVE;
+			e[i].edx &= ~L1_EDX_APIC;
+			if (vcpu->x86.apic_base & MSR_IA32_APICBASE_ENABLE)
+				e[i].edx |= L1_EDX_APIC;
+		} else if (e[i].function == 0xd && e[i].index == 0) {
+			e[i].ebx = hvx_xsave_size(vcpu->x86.xcr0);
+		}
+	}
+	hvx_pv_cpuid_runtime(vcpu, e, nent);
+}
+
 long hvx_set_cpuid2(struct hvx_vcpu *vcpu, void __user *argp)
 {
 	struct kvm_cpuid2 __user *uc = argp;
@@ -246,7 +273,9 @@ long hvx_set_cpuid2(struct hvx_vcpu *vcpu, void __user *argp)
 			return PTR_ERR(entries);
 	}
 	/* What KVM changes in a table at KVM_SET_CPUID2 (before comparing it). */
-	hvx_pv_cpuid_runtime(vcpu, entries, c.nent);
+	hvx_cpuid_runtime(vcpu, entries, c.nent);
+	if (vcpu->x86.cpuid_nent)
+		hvx_cpuid_runtime(vcpu, vcpu->x86.cpuid, vcpu->x86.cpuid_nent);
 	/*
 	 * KVM's rule since 5.16: once the vCPU has run, the guest has seen
 	 * its CPUID, so only the identical table may be set again.
@@ -277,6 +306,8 @@ long hvx_get_cpuid2(struct hvx_vcpu *vcpu, void __user *argp)
 	c.nent = vcpu->x86.cpuid_nent;
 	if (copy_to_user(uc, &c, sizeof(c)))
 		return -EFAULT;
+	if (c.nent)
+		hvx_cpuid_runtime(vcpu, vcpu->x86.cpuid, c.nent);
 	if (c.nent &&
 	    copy_to_user(uc->entries, vcpu->x86.cpuid, c.nent * sizeof(*vcpu->x86.cpuid)))
 		r = -EFAULT;
@@ -323,7 +354,8 @@ void hvx_guest_cpuid(struct hvx_vcpu *vcpu, u32 leaf, u32 subleaf,
 		*edx &= ~L1_EDX_APIC;
 		if (vcpu->x86.apic_base & MSR_IA32_APICBASE_ENABLE)
 			*edx |= L1_EDX_APIC;
-	} else if (leaf == 0xd && (subleaf == 0 || subleaf == 1)) {
+	} else if (leaf == 0xd && subleaf == 0) {
+		/* 0xD.1 EBX follows XCR0 | XSS only with XSAVES, which hvx hides. */
 		*ebx = hvx_xsave_size(vcpu->x86.xcr0);
 	}
 }
