@@ -34,6 +34,12 @@ static long hvx_cap_xcrs(struct hvx_vm *vm)
 	return boot_cpu_has(X86_FEATURE_XSAVE);
 }
 
+/* The KVM_CLOCK_* flags KVM_SET_CLOCK takes (arch-x86/pv/kvmclock.c). */
+static long hvx_cap_adjust_clock(struct hvx_vm *vm)
+{
+	return hvx_kvmclock_cap_flags();
+}
+
 /* Nested paging only: there is nothing to fill in advance under shadow paging. */
 static long hvx_cap_pre_fault_memory(struct hvx_vm *vm)
 {
@@ -102,6 +108,13 @@ static const struct hvx_cap hvx_cap_table[] = {
 	{ KVM_CAP_MSR_PLATFORM_INFO,	NULL, 1 },
 	{ KVM_CAP_X86_USER_SPACE_MSR,	NULL, 1 },
 	{ KVM_CAP_X86_MSR_FILTER,	NULL, 1 },
+	/* The guest TSC and KVM's PV interface (arch-x86/pv/). */
+	{ KVM_CAP_VCPU_ATTRIBUTES,	NULL, 1 },	/* KVM_VCPU_TSC_CTRL */
+	{ KVM_CAP_ADJUST_CLOCK,		hvx_cap_adjust_clock },
+	{ KVM_CAP_ENFORCE_PV_FEATURE_CPUID,	NULL, 1 },
+	{ KVM_CAP_DISABLE_QUIRKS,	NULL, 1 },
+	{ KVM_CAP_DISABLE_QUIRKS2,	NULL, HVX_PV_QUIRKS },
+	{ KVM_CAP_EXIT_HYPERCALL,	NULL, HVX_HYPERCALL_EXIT_VALID },
 	/* Emulator (kmod/hvx_emul.c). */
 	{ KVM_CAP_EXIT_ON_EMULATION_FAILURE, NULL, 1 },
 	{ HVX_CAP_INFO,			NULL, HVX_ABI_VERSION },

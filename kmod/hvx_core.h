@@ -19,6 +19,7 @@
 #include <linux/kvm.h>
 #include "hvx_kvm_compat.h"
 #include <linux/hvx.h>
+#include "pv.h"
 
 /*
  * Limits, reported through KVM_CAP_MAX_VCPUS / KVM_CAP_MAX_VCPU_ID: KVM's
@@ -177,8 +178,8 @@ struct hvx_vm {
 	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2's KVM_DIRTY_LOG_* flags (slots_lock). */
 	u64 dirty_log_manual;
 
-	/* Guest TSC = host TSC + tsc_offset, the same for every vCPU. */
-	s64 tsc_offset;
+	/* TSC synchronisation, kvmclock, PV settings (arch-x86/pv/). */
+	struct hvx_pv_vm pv;
 
 	/* KVM_CREATE_IRQCHIP's devices (kmod/irqchip/), NULL before. */
 	struct hvx_irqchip *irqchip;
@@ -216,6 +217,7 @@ enum hvx_request {
 	HVX_REQ_INIT_SIPI,	/* INIT or SIPI arrived: handle it outside guest mode */
 	HVX_REQ_TRIPLE_FAULT,	/* a fault while delivering #DF: KVM_EXIT_SHUTDOWN */
 	HVX_REQ_DEBUG_STEP,	/* the debugger's step ended on an instruction hvx retired */
+	HVX_REQ_CLOCK_UPDATE,	/* rewrite the guest's kvmclock record before entry */
 };
 
 /* hvx_vcpu.apic_events bits: INIT/SIPI signals not yet acted on. */
@@ -281,6 +283,7 @@ struct hvx_vcpu {
 	struct hvx_lapic *lapic;	/* in-kernel LAPIC (kmod/irqchip/), or NULL */
 	struct hvx_shadow *shadow;	/* shadow page tables, or NULL */
 	struct hvx_vcpu_stats stats;	/* hvx_stats.c */
+	struct hvx_pv_vcpu pv;		/* TSC offset, kvmclock, steal time (arch-x86/pv/) */
 };
 
 static inline void hvx_vcpu_stat_inc(struct hvx_vcpu *vcpu, enum hvx_vcpu_stat stat)

@@ -9,6 +9,8 @@
  * (the guest gets #UD), x2APIC and the TSC deadline timer unless the VM
  * has an in-kernel LAPIC (KVM_CREATE_IRQCHIP), PKU and RDPID (their MSR/register state is not switched),
  * machine-check banks, performance monitoring, topology leaves.
+ * Added: IA32_TSC_ADJUST (7.0 EBX bit 1) and KVM's PV leaves 0x40000000-1
+ * (arch-x86/pv/pv_cpuid.c), which hvx implements whatever the host has.
  */
 #include <linux/kernel.h>
 #include <linux/slab.h>
@@ -36,6 +38,7 @@
 #define L1_ECX_HYPERVISOR BIT(31)
 #define L1_EBX_KEEP	0x0000ff00u	/* CLFLUSH line size only */
 /* Leaf 7.0 */
+#define L7_EBX_TSC_ADJUST BIT(1)	/* hvx's own (arch-x86/pv/tsc.c), as KVM's */
 #define L7_EBX_KEEP	(BIT(0) | BIT(3) | BIT(5) | BIT(7) | BIT(8) | BIT(9) |	\
 			 BIT(10) | BIT(19) | BIT(20) | BIT(23) | BIT(24) | BIT(29))
 #define L7_ECX_KEEP	BIT(2)				/* UMIP */
@@ -101,6 +104,7 @@ static int hvx_build_supported_cpuid(struct kvm_cpuid_entry2 *out, u32 max)
 	u32 ext = min_t(u32, cpuid_eax(0x80000000), 0x80000008);
 	u64 xcr0 = hvx_supported_xcr0();
 	u32 fn, i;
+	int n;
 
 #define ADD(fn, idx, indexed) do {				\
 	e = cpuid_add(&b, fn, idx, indexed);			\
@@ -139,7 +143,7 @@ static int hvx_build_supported_cpuid(struct kvm_cpuid_entry2 *out, u32 max)
 			ADD(7, 0, true);
 			e->eax = 0;
 			/* INVPCID: the CPU's; under shadow paging it exits (hvx_cr.c). */
-			e->ebx &= L7_EBX_KEEP;
+			e->ebx = (e->ebx & L7_EBX_KEEP) | L7_EBX_TSC_ADJUST;
 			e->ecx &= L7_ECX_KEEP;
 			e->edx &= L7_EDX_KEEP;
 			break;
@@ -189,7 +193,11 @@ static int hvx_build_supported_cpuid(struct kvm_cpuid_entry2 *out, u32 max)
 		}
 	}
 #undef ADD
-	return b.n;
+	/* KVM's own leaves (0x40000000, 0x40000001), last as in KVM. */
+	n = hvx_pv_supported_cpuid(&b.e[b.n], b.max - b.n);
+	if (n < 0)
+		return n;
+	return b.n + n;
 }
 
 long hvx_get_supported_cpuid(void __user *argp)
@@ -222,6 +230,33 @@ out:
 	return r;
 }
 
+/*
+ * The fields KVM keeps current in a vCPU's table (kvm_update_cpuid_runtime):
+ * CPUID.1 OSXSAVE (CR4) and APIC (IA32_APIC_BASE.EN), CPUID.0xD.0 EBX (the
+ * XSAVE size for XCR0), PV_UNHALT (arch-x86/pv/). Applied at KVM_SET_CPUID2
+ * (before the after-run comparison) and at KVM_GET_CPUID2, so the table a
+ * VMM reads back is what the guest's CPUID answers.
+ */
+static void hvx_cpuid_runtime(struct hvx_vcpu *vcpu, struct kvm_cpuid_entry2 *e, u32 nent)
+{
+	u32 i;
+
+	hvx_x86_get(vcpu, HVX_REG_CRS);
+	for (i = 0; i < nent; i++) {
+		if (e[i].function == 1) {
+			e[i].ecx &= ~L1_ECX_OSXSAVE;
+			if (vcpu->x86.cr4 & X86_CR4_OSXSAVE)
+				e[i].ecx |= L1_ECX_OSXSAVE;
+			e[i].edx &= ~L1_EDX_APIC;
+			if (vcpu->x86.apic_base & MSR_IA32_APICBASE_ENABLE)
+				e[i].edx |= L1_EDX_APIC;
+		} else if (e[i].function == 0xd && e[i].index == 0) {
+			e[i].ebx = hvx_xsave_size(vcpu->x86.xcr0);
+		}
+	}
+	hvx_pv_cpuid_runtime(vcpu, e, nent);
+}
+
 long hvx_set_cpuid2(struct hvx_vcpu *vcpu, void __user *argp)
 {
 	struct kvm_cpuid2 __user *uc = argp;
@@ -237,6 +272,10 @@ long hvx_set_cpuid2(struct hvx_vcpu *vcpu, void __user *argp)
 		if (IS_ERR(entries))
 			return PTR_ERR(entries);
 	}
+	/* What KVM changes in a table at KVM_SET_CPUID2 (before comparing it). */
+	hvx_cpuid_runtime(vcpu, entries, c.nent);
+	if (vcpu->x86.cpuid_nent)
+		hvx_cpuid_runtime(vcpu, vcpu->x86.cpuid, vcpu->x86.cpuid_nent);
 	/*
 	 * KVM's rule since 5.16: once the vCPU has run, the guest has seen
 	 * its CPUID, so only the identical table may be set again.
@@ -261,12 +300,15 @@ long hvx_get_cpuid2(struct hvx_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&c, uc, sizeof(c)))
 		return -EFAULT;
+	/* As KVM: too small leaves nent as the caller set it. */
 	if (c.nent < vcpu->x86.cpuid_nent)
-		r = -E2BIG;
+		return -E2BIG;
 	c.nent = vcpu->x86.cpuid_nent;
 	if (copy_to_user(uc, &c, sizeof(c)))
 		return -EFAULT;
-	if (!r && c.nent &&
+	if (c.nent)
+		hvx_cpuid_runtime(vcpu, vcpu->x86.cpuid, c.nent);
+	if (c.nent &&
 	    copy_to_user(uc->entries, vcpu->x86.cpuid, c.nent * sizeof(*vcpu->x86.cpuid)))
 		r = -EFAULT;
 	return r;
@@ -312,7 +354,8 @@ void hvx_guest_cpuid(struct hvx_vcpu *vcpu, u32 leaf, u32 subleaf,
 		*edx &= ~L1_EDX_APIC;
 		if (vcpu->x86.apic_base & MSR_IA32_APICBASE_ENABLE)
 			*edx |= L1_EDX_APIC;
-	} else if (leaf == 0xd && (subleaf == 0 || subleaf == 1)) {
+	} else if (leaf == 0xd && subleaf == 0) {
+		/* 0xD.1 EBX follows XCR0 | XSS only with XSAVES, which hvx hides. */
 		*ebx = hvx_xsave_size(vcpu->x86.xcr0);
 	}
 }

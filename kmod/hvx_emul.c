@@ -283,7 +283,7 @@ static int emu_set_xcr(struct hvx_emu_ctxt *ctxt, u32 index, u64 val)
 
 static u64 emu_read_tsc(struct hvx_emu_ctxt *ctxt)
 {
-	return rdtsc() + to_vcpu(ctxt)->vm->tsc_offset;
+	return hvx_tsc_read(to_vcpu(ctxt));
 }
 
 /*

@@ -89,6 +89,25 @@ long hvx_vm_enable_cap(struct hvx_vm *vm, void __user *argp)
 		if (cap.args[0] & KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK)
 			WRITE_ONCE(vm->x2apic_broadcast_quirk_disabled, true);
 		return 0;
+	case KVM_CAP_DISABLE_QUIRKS:
+	case KVM_CAP_DISABLE_QUIRKS2:
+		/*
+		 * KVM: the quirks in args[0] are off from now on (each call
+		 * replaces the set). DISABLE_QUIRKS2 refuses a quirk it does
+		 * not know; hvx knows only those it has (arch-x86/pv/pv.h).
+		 */
+		if (cap.cap == KVM_CAP_DISABLE_QUIRKS2 && (cap.args[0] & ~(u64)HVX_PV_QUIRKS))
+			return -EINVAL;
+		WRITE_ONCE(vm->pv.disabled_quirks, cap.args[0]);
+		return 0;
+	case KVM_CAP_X86_DISABLE_EXITS:
+		return hvx_vm_disable_exits(vm, cap.args[0]);
+	case KVM_CAP_EXIT_HYPERCALL:
+		/* Which hypercalls go to the VMM: only KVM_HC_MAP_GPA_RANGE can. */
+		if (cap.args[0] & ~(u64)HVX_HYPERCALL_EXIT_VALID)
+			return -EINVAL;
+		WRITE_ONCE(vm->pv.hypercall_exit_mask, cap.args[0]);
+		return 0;
 	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
 		return hvx_cap_apic_bus_cycles_ns(vm, cap.args[0]);
 	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
@@ -110,6 +129,8 @@ long hvx_vcpu_enable_cap(struct hvx_vcpu *vcpu, void __user *argp)
 	if (cap.flags)
 		return -EINVAL;
 	switch (cap.cap) {
+	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:
+		return hvx_pv_enable_cap_enforce(vcpu, cap.args[0]);
 	default:
 		return -EINVAL;
 	}

@@ -346,7 +346,7 @@ int hvx_handle_rdtscp(struct hvx_vcpu *vcpu)
 		hvx_inject_gp(vcpu, 0);
 		return 1;
 	}
-	tsc = rdtsc() + vcpu->vm->tsc_offset;
+	tsc = hvx_tsc_read(vcpu);
 	g[HVX_RAX] = (u32)tsc;
 	g[HVX_RDX] = tsc >> 32;
 	g[HVX_RCX] = (u32)vcpu->x86.tsc_aux;
@@ -374,39 +374,14 @@ int hvx_handle_hlt(struct hvx_vcpu *vcpu)
 }
 
 /*
- * VMMCALL/VMCALL: hvx has no in-kernel hypercalls; every one goes to the
- * VMM as KVM_EXIT_HYPERCALL with KVM's register convention (nr in RAX,
- * arguments in RBX, RCX, RDX, RSI), and run->hypercall.ret lands in RAX.
+ * VMMCALL/VMCALL: KVM's hypercalls, answered in the kernel
+ * (arch-x86/pv/hypercall.c); KVM_HC_MAP_GPA_RANGE may go to the VMM.
  */
 int hvx_handle_hypercall(struct hvx_vcpu *vcpu)
 {
-	struct kvm_run *run = hvx_vcpu_run_page(vcpu);
-	u64 *g = vcpu->x86.gprs;
-	bool longmode = hvx_x86_cpu_mode(vcpu) == HVX_MODE_LONG64;
-	u64 mask = longmode ? ~0ULL : 0xffffffffULL;
-
 	hvx_vcpu_stat_inc(vcpu, HVX_STAT_HYPERCALLS);
 	HVX_SKIP(vcpu);
-	/* As in KVM: only the guest kernel may call the hypervisor. */
-	hvx_x86_get(vcpu, HVX_REG_SEGS);
-	if (vcpu->x86.cpl != 0) {
-		g[HVX_RAX] = (u64)-EPERM;
-		return 1;
-	}
-	memset(&run->hypercall, 0, sizeof(run->hypercall));
-	run->exit_reason = KVM_EXIT_HYPERCALL;
-	run->hypercall.nr = g[HVX_RAX] & mask;
-	run->hypercall.args[0] = g[HVX_RBX] & mask;
-	run->hypercall.args[1] = g[HVX_RCX] & mask;
-	run->hypercall.args[2] = g[HVX_RDX] & mask;
-	run->hypercall.args[3] = g[HVX_RSI] & mask;
-#ifdef KVM_EXIT_HYPERCALL_LONG_MODE
-	run->hypercall.flags = longmode ? KVM_EXIT_HYPERCALL_LONG_MODE : 0;
-#else
-	run->hypercall.longmode = longmode;
-#endif
-	vcpu->x86.pending = HVX_PENDING_HYPERCALL;
-	return 0;
+	return hvx_pv_hypercall(vcpu);
 }
 
 /*

@@ -4,8 +4,8 @@
  * are virtualized; any other index is #GP for the guest and ends
  * KVM_GET_MSRS/KVM_SET_MSRS at that entry (KVM's "number processed" rule).
  * @host is true for the VMM's ioctls, which may set what the guest may not
- * (EFER.LME with paging on). A TSC write, from either, moves the
- * one TSC offset all vCPUs of the VM share.
+ * (EFER.LME with paging on). The TSC, IA32_TSC_ADJUST and KVM's PV MSRs are
+ * arch-x86/pv/'s (per-vCPU TSC offset, kvmclock, steal time).
  */
 #include <linux/kernel.h>
 #include <linux/slab.h>
@@ -42,8 +42,10 @@ static const u32 hvx_msrs[] = {
 	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL, MSR_IA32_ARCH_CAPABILITIES,
 	MSR_IA32_PERF_CAPABILITIES, MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES,
 	MSR_IA32_POWER_CTL, MSR_SMI_COUNT,
+	MSR_IA32_TSC_ADJUST, MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
+	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 	/* Vendor-only, then host-only: see hvx_msr_listed(). */
-	MSR_VM_HSAVE_PA, MSR_IA32_FEAT_CTL, MSR_IA32_SPEC_CTRL,
+	MSR_KVM_STEAL_TIME, MSR_VM_HSAVE_PA, MSR_IA32_FEAT_CTL, MSR_IA32_SPEC_CTRL,
 };
 
 static int hvx_mtrr_fixed_index(u32 msr)
@@ -97,10 +99,10 @@ int hvx_get_msr(struct hvx_vcpu *vcpu, u32 msr, u64 *val, bool host)
 	i = hvx_msr_model_get(vcpu, msr, val, host);
 	if (i != -ENOENT)
 		return i;
+	i = hvx_pv_get_msr(vcpu, msr, val, host);
+	if (i != -ENOENT)
+		return i;
 	switch (msr) {
-	case MSR_IA32_TSC:
-		*val = rdtsc() + vcpu->vm->tsc_offset;
-		return 0;
 	case MSR_IA32_APICBASE:
 		*val = x->apic_base;
 		return 0;
@@ -186,11 +188,10 @@ int hvx_set_msr(struct hvx_vcpu *vcpu, u32 msr, u64 val, bool host)
 	i = hvx_msr_model_set(vcpu, msr, val, host);
 	if (i != -ENOENT)
 		return i;
+	i = hvx_pv_set_msr(vcpu, msr, val, host);
+	if (i != -ENOENT)
+		return i;
 	switch (msr) {
-	case MSR_IA32_TSC:
-		/* One offset per VM: every vCPU sees the same TSC. */
-		vcpu->vm->tsc_offset = val - rdtsc();
-		return 0;
 	case MSR_IA32_APICBASE:
 		/* The LAPIC follows its base, enable and x2APIC bits. */
 		return hvx_lapic_set_base(vcpu, val, host);
@@ -317,6 +318,8 @@ static bool hvx_msr_listed(u32 msr)
 		return hvx_caps.backend == HVX_BACKEND_VMX;
 	case MSR_IA32_SPEC_CTRL:
 		return hvx_host_has_spec_ctrl();
+	case MSR_KVM_STEAL_TIME:
+		return hvx_steal_time_supported();
 	}
 	return true;
 }

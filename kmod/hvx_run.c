@@ -41,6 +41,8 @@ long hvx_vcpu_run(struct hvx_vcpu *vcpu)
 		r = -EINTR;
 		goto out;
 	}
+	/* The vCPU thread may have waited for a CPU; the clock moved on. */
+	hvx_pv_vcpu_load(vcpu);
 	for (;;) {
 		/* A debugger's step over an instruction hvx retired ends here. */
 		if (test_and_clear_bit(HVX_REQ_DEBUG_STEP, &vcpu->requests)) {
@@ -64,6 +66,8 @@ long hvx_vcpu_run(struct hvx_vcpu *vcpu)
 			break;
 		/* Long guest runs must not starve the host's other tasks. */
 		cond_resched();
+		/* kvmclock and steal time records, while guest memory may be touched. */
+		hvx_pv_before_entry(vcpu);
 		vcpu->x86.has_run = true;
 		r = hvx_arch->vcpu_run(vcpu);
 		if (r <= 0)

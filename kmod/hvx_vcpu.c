@@ -147,6 +147,9 @@ static long hvx_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long 
 		r = hvx_vcpu_enable_cap(vcpu, (void __user *)arg);
 	} else if (ioctl == KVM_GET_STATS_FD) {
 		r = hvx_vcpu_get_stats_fd(vcpu);
+	} else if (ioctl == KVM_HAS_DEVICE_ATTR || ioctl == KVM_GET_DEVICE_ATTR ||
+		   ioctl == KVM_SET_DEVICE_ATTR) {
+		r = hvx_vcpu_device_attr(vcpu, ioctl, (void __user *)arg);
 	} else {
 		hvx_vcpu_ioctl_fn fn = hvx_vcpu_state_ioctl(ioctl);
 
@@ -193,6 +196,8 @@ static struct hvx_vcpu *hvx_vcpu_alloc(struct hvx_vm *vm, u32 id)
 		r = hvx_shadow_vcpu_init(vcpu);
 	if (!r)
 		r = hvx_arch->vcpu_create(vcpu);
+	if (!r)
+		hvx_pv_vcpu_init(vcpu);
 	/* After the backend's reset: the LAPIC may set its own APIC base. */
 	if (!r && hvx_irqchip_in_kernel(vm))
 		r = hvx_lapic_create(vcpu);

@@ -158,6 +158,10 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		return hvx_shadow_set_nr_mmu_pages(vm, arg);
 	case KVM_GET_NR_MMU_PAGES:
 		return hvx_shadow_get_nr_mmu_pages(vm);
+	case KVM_GET_CLOCK:
+		return hvx_vm_get_clock(vm, (void __user *)arg);
+	case KVM_SET_CLOCK:
+		return hvx_vm_set_clock(vm, (void __user *)arg);
 	case KVM_SET_TSS_ADDR:
 		/* VMX without unrestricted guest needs it; hvx never does. */
 		return arg > 0xffffffffUL - 3 * PAGE_SIZE ? -EINVAL : 0;
@@ -200,6 +204,7 @@ int hvx_vm_create(unsigned long type)
 	mutex_init(&vm->lock);
 	/* KVM's default; KVM_CAP_MSR_PLATFORM_INFO can take it away. */
 	vm->guest_reads_platform_info = true;
+	hvx_pv_vm_init(vm);
 	vm->apic_bus_cycle_ns = HVX_APIC_BUS_CYCLE_NS_DEFAULT;
 	mmgrab(current->mm);
 	vm->mm = current->mm;

@@ -51,6 +51,9 @@ void hvx_x86_reset(struct hvx_vcpu *vcpu)
 	x->gprs[HVX_RDX] = 0x600;	/* family/model/stepping, as KVM reports */
 	x->rip = 0xfff0;
 	x->rflags = X86_EFLAGS_FIXED;
+	/* kvmclock and steal time stop writing guest memory (KVM's reset, INIT too). */
+	vcpu->pv.system_time = 0;
+	vcpu->pv.steal_time = 0;
 
 	hvx_seg_set(&x->seg[HVX_X86_CS], 0xf000, 0xffff0000, 0xb, true);
 	for (i = HVX_X86_ES; i <= HVX_X86_GS; i++)

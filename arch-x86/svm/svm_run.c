@@ -170,7 +170,7 @@ static void svm_prepare_entry(struct hvx_vcpu *vcpu)
 		vmcb->save.cr4 = hw.cr4;
 		vmcb->save.efer = hw.efer | EFER_SVME;
 	}
-	vmcb->control.tsc_offset = vcpu->vm->tsc_offset;
+	vmcb->control.tsc_offset = vcpu->pv.tsc_offset;
 	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~SVM_INT_CTL_V_TPR_MASK) |
 				(hvx_get_cr8(vcpu) & SVM_INT_CTL_V_TPR_MASK);
 }
@@ -435,6 +435,21 @@ static bool svm_exit_has_next_rip(u64 code)
 	}
 }
 
+/* #UD in the guest: Intel's VMCALL is a hypercall to patch; anything else goes back. */
+static int svm_handle_ud(struct hvx_vcpu *vcpu)
+{
+	struct hvx_insn insn;
+	int r;
+
+	r = hvx_decode_at_rip(vcpu, &insn);
+	vcpu->x86.next_rip = 0;
+	if (r == -EFAULT)
+		return 1;	/* the fetch fault is queued instead */
+	if (!r && hvx_pv_is_foreign_hypercall(&insn))
+		return hvx_pv_fix_hypercall(vcpu);
+	return hvx_handle_ud(vcpu);
+}
+
 static int svm_handle_exit(struct hvx_vcpu *vcpu)
 {
 	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
@@ -457,6 +472,7 @@ static int svm_handle_exit(struct hvx_vcpu *vcpu)
 		hvx_vcpu_stat_inc(vcpu, HVX_STAT_NMI_WINDOW_EXITS);
 		return svm_handle_iret(vcpu);
 	case SVM_EXIT_EXCP_DB:	return svm_handle_db(vcpu);
+	case SVM_EXIT_EXCP_UD:	return svm_handle_ud(vcpu);
 	case SVM_EXIT_EXCP_BP:	/* intercepted only for KVM_GUESTDBG_USE_SW_BP */
 		return hvx_debug_exit(vcpu, HVX_EXC_BP, hvx_debug_linear_rip(vcpu), 0);
 	case SVM_EXIT_WRITE_CR8: return svm_handle_cr8_write(vcpu);

@@ -194,6 +194,8 @@ void svm_init_vmcb(struct hvx_vcpu *vcpu)
 		c->intercept_misc1 |= SVM_INTERCEPT_PAUSE;
 		c->pause_filter_count = 3000;
 	}
+	/* #UD: VMCALL, Intel's hypercall, is KVM's too (arch-x86/pv/hypercall.c). */
+	c->intercept_exceptions |= BIT(SVM_EXIT_EXCP_UD - SVM_EXIT_EXCP_BASE);
 	c->iopm_base_pa = svm_iopm_pa;
 	c->msrpm_base_pa = svm_msrpm_pa;
 	/* Physical interrupts exit; the guest's IF masks only virtual ones. */

@@ -415,7 +415,7 @@ static int vmx_enter(struct hvx_vcpu *vcpu, int *result)
 	     (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)))
 		vmcs_writel(VMCS_GUEST_PENDING_DBG,
 			    vmcs_readl(VMCS_GUEST_PENDING_DBG) | PENDING_DBG_BS);
-	vmcs_write64(VMCS_TSC_OFFSET, vcpu->vm->tsc_offset);
+	vmcs_write64(VMCS_TSC_OFFSET, vcpu->pv.tsc_offset);
 	vmx_load_host_state(vmx, &h);
 	vmx_load_guest_extra(vcpu, &h);
 
@@ -592,11 +592,7 @@ static int vmx_handle_cr(struct hvx_vcpu *vcpu)
 	return hvx_handle_nop(vcpu);	/* retire the instruction */
 }
 
-/* VMMCALL opcode bytes 0F 01 D9 (AMD's hypercall instruction). */
-#define VMMCALL_OPCODE	0x01
-#define VMMCALL_MODRM	0xd9
-
-/* #UD in the guest: a VMMCALL becomes a hypercall exit, anything else goes back. */
+/* #UD in the guest: AMD's VMMCALL is a hypercall to patch, anything else goes back. */
 static int vmx_handle_ud(struct hvx_vcpu *vcpu)
 {
 	struct hvx_insn insn;
@@ -605,10 +601,9 @@ static int vmx_handle_ud(struct hvx_vcpu *vcpu)
 	r = hvx_decode_at_rip(vcpu, &insn);
 	if (r == -EFAULT)
 		return 1;	/* the fetch fault is queued instead */
-	if (!r && insn.map == HVX_MAP_0F && insn.opcode == VMMCALL_OPCODE &&
-	    insn.modrm == VMMCALL_MODRM) {
-		vcpu->x86.next_rip = 0;	/* decoded: hvx_skip_insn() decodes it again */
-		return hvx_handle_hypercall(vcpu);
+	if (!r && hvx_pv_is_foreign_hypercall(&insn)) {
+		vcpu->x86.next_rip = 0;
+		return hvx_pv_fix_hypercall(vcpu);
 	}
 	return hvx_handle_ud(vcpu);
 }

@@ -431,7 +431,7 @@ static void lapic_timer_start_count(struct hvx_lapic *l)
 
 static u64 lapic_guest_tsc(struct hvx_lapic *l)
 {
-	return rdtsc() + l->vcpu->vm->tsc_offset;
+	return hvx_tsc_read(l->vcpu);
 }
 
 /* Lock held, timer stopped: arm the TSC deadline. */
