@@ -154,6 +154,23 @@ void svm_set_event_windows(struct hvx_vcpu *vcpu, bool irq, bool nmi)
 	}
 }
 
+/*
+ * Long mode is active exactly when EFER.LME and CR0.PG are both set; the
+ * CPU keeps EFER.LMA so, and VMRUN does not check it. A VMCB that says
+ * otherwise (LMA without paging) is a state no CPU enters, so every entry
+ * under nested paging derives LMA as the CPU would, as KVM keeps it in
+ * svm_set_efer()/svm_set_cr0(); legitimate states are unchanged. (Shadow
+ * paging computes the whole hardware state itself.)
+ */
+static void svm_derive_lma(struct vmcb *vmcb)
+{
+	u64 efer = vmcb->save.efer & ~EFER_LMA;
+
+	if ((efer & EFER_LME) && (vmcb->save.cr0 & X86_CR0_PG))
+		efer |= EFER_LMA;
+	vmcb->save.efer = efer;
+}
+
 /* State the generic code may have changed goes into the VMCB. */
 static void svm_prepare_entry(struct hvx_vcpu *vcpu)
 {
@@ -169,6 +186,8 @@ static void svm_prepare_entry(struct hvx_vcpu *vcpu)
 		vmcb->save.cr3 = hw.cr3;
 		vmcb->save.cr4 = hw.cr4;
 		vmcb->save.efer = hw.efer | EFER_SVME;
+	} else {
+		svm_derive_lma(vmcb);
 	}
 	vmcb->control.tsc_offset = vcpu->pv.tsc_offset;
 	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~SVM_INT_CTL_V_TPR_MASK) |
