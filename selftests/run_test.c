@@ -163,29 +163,39 @@ static void *spin_thread_fn(void *arg)
 	return NULL;
 }
 
-static void signal_interrupts_run(void)
+/*
+ * Run the guest to its first GUEST_SYNC, then in a thread (@fn) into its
+ * spin; kick that thread with SIGUSR1 until KVM_RUN gives up (the first
+ * kick may land before it is in the guest). Returns the number of kicks.
+ */
+static int spin_and_kick(struct vm *vm, struct spin_thread *t, void *(*fn)(void *))
 {
-	struct vm *vm = vm_create(VM_MEM_DEFAULT);
-	struct spin_thread t = { .vcpu = vm_vcpu_add(vm, 0, guest_spin) };
 	struct sigaction sa = { .sa_handler = on_sigusr1 };	/* no SA_RESTART */
 	struct timespec tick = { 0, 20 * 1000 * 1000 };
 	pthread_t thread;
 	int kicks = 0;
 
 	CHECK_OK(sigaction(SIGUSR1, &sa, NULL));
-	vcpu_run_ucall(t.vcpu, UCALL_SYNC, NULL);
-	ASSERT_EQ(pthread_create(&thread, NULL, spin_thread_fn, &t), 0);
-	/* Let the guest spin, then kick until KVM_RUN gives up (the first
-	 * kick may land before the thread is in the guest). */
-	while (*guest_var(vm, &guest_spins) == 0)
+	vcpu_run_ucall(t->vcpu, UCALL_SYNC, NULL);
+	ASSERT_EQ(pthread_create(&thread, NULL, fn, t), 0);
+	while (*guest_var(vm, &guest_spins) == 0 && !t->done)
 		nanosleep(&tick, NULL);
-	while (!t.done && kicks < 500) {
+	while (!t->done && kicks < 500) {
 		pthread_kill(thread, SIGUSR1);
 		kicks++;
 		nanosleep(&tick, NULL);
 	}
 	pthread_join(thread, NULL);
-	ASSERT_TRUE(t.done, "KVM_RUN still running after %d signals", kicks);
+	ASSERT_TRUE(t->done, "KVM_RUN still running after %d signals", kicks);
+	return kicks;
+}
+
+static void signal_interrupts_run(void)
+{
+	struct vm *vm = vm_create(VM_MEM_DEFAULT);
+	struct spin_thread t = { .vcpu = vm_vcpu_add(vm, 0, guest_spin) };
+	int kicks = spin_and_kick(vm, &t, spin_thread_fn);
+
 	ASSERT_EQ(t.r, -1);
 	ASSERT_EQ(t.err, EINTR);
 	ASSERT_EQ(t.exit_reason, KVM_EXIT_INTR);
@@ -238,23 +248,8 @@ static void signal_mask_during_run(void)
 {
 	struct vm *vm = vm_create(VM_MEM_DEFAULT);
 	struct spin_thread t = { .vcpu = vm_vcpu_add(vm, 0, guest_spin) };
-	struct sigaction sa = { .sa_handler = on_sigusr1 };
-	struct timespec tick = { 0, 20 * 1000 * 1000 };
-	pthread_t thread;
-	int kicks = 0;
 
-	CHECK_OK(sigaction(SIGUSR1, &sa, NULL));
-	vcpu_run_ucall(t.vcpu, UCALL_SYNC, NULL);
-	ASSERT_EQ(pthread_create(&thread, NULL, masked_spin_thread_fn, &t), 0);
-	while (*guest_var(vm, &guest_spins) == 0 && !t.done)
-		nanosleep(&tick, NULL);
-	while (!t.done && kicks < 500) {
-		pthread_kill(thread, SIGUSR1);
-		kicks++;
-		nanosleep(&tick, NULL);
-	}
-	pthread_join(thread, NULL);
-	ASSERT_TRUE(t.done, "KVM_RUN still running after %d signals", kicks);
+	spin_and_kick(vm, &t, masked_spin_thread_fn);
 	ASSERT_EQ(t.err, EINTR);
 	ASSERT_EQ(t.exit_reason, KVM_EXIT_INTR);
 	ASSERT_TRUE(t.r == 1, "after KVM_RUN the thread's mask must block SIGUSR1 again, with it pending");
