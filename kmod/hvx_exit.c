@@ -499,7 +499,7 @@ int hvx_exit_fail_entry(struct hvx_vcpu *vcpu, u64 hw_reason)
 	struct hvx_state_error *e = &vcpu->x86.state_error;
 
 	memset(e, 0, sizeof(*e));
-	if (!hvx_x86_check_state(vcpu)) {
+	if (!hvx_x86_check_entry_state(vcpu)) {
 		strscpy(e->field, "unknown", sizeof(e->field));
 		strscpy(e->rule, "the CPU refused the entry; hvx's own checks found no broken rule",
 			sizeof(e->rule));

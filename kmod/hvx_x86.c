@@ -220,11 +220,25 @@ int hvx_x86_check_state(struct hvx_vcpu *vcpu)
 		if (cs->l)
 			return hvx_state_bad(vcpu, "cs", "CS.L set outside long mode");
 	}
-	if ((x->cr4 & X86_CR4_PCIDE) && !(x->efer & EFER_LMA))
-		return hvx_state_bad(vcpu, "cr4", "CR4.PCIDE requires long mode");
 	if ((x->dr6 >> 32) || (x->dr7 >> 32))
 		return hvx_state_bad(vcpu, "dr6/dr7", "bits 63:32 are reserved and must be 0");
 	if (cs->present && !cs->s)
 		return hvx_state_bad(vcpu, "cs", "CS must be a code or data segment (S=1)");
+	return 0;
+}
+
+/*
+ * Before an entry: also the rules KVM_SET_SREGS leaves to the CPU (KVM
+ * takes such state and the entry fails, as VMX's checks require).
+ */
+int hvx_x86_check_entry_state(struct hvx_vcpu *vcpu)
+{
+	struct hvx_x86 *x = &vcpu->x86;
+	int r = hvx_x86_check_state(vcpu);
+
+	if (r)
+		return r;
+	if ((x->cr4 & X86_CR4_PCIDE) && !(x->efer & EFER_LMA))
+		return hvx_state_bad(vcpu, "cr4", "CR4.PCIDE requires long mode");
 	return 0;
 }

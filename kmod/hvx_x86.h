@@ -201,7 +201,8 @@ int hvx_x86_cpu_mode(struct hvx_vcpu *vcpu);
  * enforces at entry. 0 if they hold; else -EINVAL with the broken rule in
  * vcpu->x86.state_error (source set by the caller).
  */
-int hvx_x86_check_state(struct hvx_vcpu *vcpu);
+int hvx_x86_check_state(struct hvx_vcpu *vcpu);		/* KVM_SET_SREGS's rules */
+int hvx_x86_check_entry_state(struct hvx_vcpu *vcpu);	/* those, and the entry's */
 bool hvx_x86_efer_valid(u64 efer);
 bool hvx_x86_cr4_valid(u64 cr4);
 bool hvx_x86_cr4_write_ok(const struct hvx_x86 *x, u64 val);

@@ -14,6 +14,7 @@
 #define CR0_PE		(1ULL << 0)
 #define CR0_PG		(1ULL << 31)
 #define CR4_PAE		(1ULL << 5)
+#define CR4_PCIDE	(1ULL << 17)
 
 static int vcpu_fd(int *vm_out)
 {
@@ -161,11 +162,45 @@ static void vmx_invalid_guest_state_named(void)
 	ASSERT_TRUE(strcmp(e.field, "tr.attrib") == 0);
 }
 
+/*
+ * CR4.PCIDE outside long mode: KVM_SET_SREGS takes it, as KVM does (KVM's
+ * set_sregs_test sets every supported CR4 bit on a vCPU in real mode);
+ * VMX's entry refuses it (SDM vol. 3 27.3.1.1), and hvx names the rule.
+ * Where hvx offers PCIDE: hosts with PCID, and always under shadow paging.
+ */
+static void pcide_without_long_mode(void)
+{
+	int vm, vcpu = vcpu_fd(&vm);
+	struct kvm_run *run = hvx_vcpu_map(vcpu);
+	struct kvm_sregs sregs, now;
+	struct hvx_state_error e;
+
+	CHECK_OK(ioctl(vcpu, KVM_GET_SREGS, &sregs));
+	sregs.cr4 |= CR4_PCIDE;
+	if (ioctl(vcpu, KVM_SET_SREGS, &sregs)) {
+		e = state_error(vcpu);
+		if (errno == EINVAL && strstr(e.rule, "does not support"))
+			SKIP("no CR4.PCIDE here: %s", e.rule);
+		FAIL("KVM_SET_SREGS with CR4.PCIDE in real mode: %s (%s: %s)",
+		     strerror(errno), e.field, e.rule);
+	}
+	CHECK_OK(ioctl(vcpu, KVM_GET_SREGS, &now));
+	ASSERT_EQ(now.cr4, sregs.cr4);
+	if (hvx_info_get().backend != HVX_BACKEND_VMX)
+		return;	/* VMRUN has no such check */
+	ASSERT_EQ(ioctl(vcpu, KVM_RUN, 0), 0);
+	ASSERT_EQ(run->exit_reason, KVM_EXIT_FAIL_ENTRY);
+	e = state_error(vcpu);
+	ktap_print("%s: %s", e.field, e.rule);
+	ASSERT_TRUE(strcmp(e.field, "cr4") == 0);
+}
+
 static const struct ktest tests[] = {
 	KTEST(none_before_any_error),
 	KTEST(set_sregs_names_the_rule),
 	KTEST(fail_entry_names_the_rule),
 	KTEST(vmx_invalid_guest_state_named),
+	KTEST(pcide_without_long_mode),
 };
 
 int main(void)

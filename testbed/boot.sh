@@ -139,8 +139,9 @@ start_bochs() {
 	# panic: fatal, so that Bochs never stops to ask a question.
 	# rfb with timeout=0 is a display that needs neither X nor a tty and
 	# does not wait for a viewer; it picks a free port in 5900-5949.
+	# HVX_BOCHS_MEGS: the guest's memory, as HVX_QEMU_MEM for QEMU (at most 2048).
 	cat > "$work/bochsrc" <<-EOF
-	megs: 1024
+	megs: ${HVX_BOCHS_MEGS:-1024}
 	romimage: file=/usr/share/bochs/BIOS-bochs-latest
 	vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 	cpu: model=corei7_haswell_4770, count=${HVX_BOCHS_CPU_COUNT:-$count}, ips=50000000, reset_on_triple_fault=0

@@ -36,6 +36,8 @@
 #   kvmst-svm-6.1 kvmst-svm-6.12  QEMU: Linux's own KVM selftests of that
 #                      kernel's source against hvx's /dev/kvm, judged by
 #                      KVM's results in the same testbed (testbed.md, kvmst)
+#   kvmst-vmx-6.12     Bochs: the same, for the programs that pass on KVM
+#                      (some 4 minutes: they are short)
 # Each stage's results go to build/results/STAGE.results; the run ends with
 # one line "N passed, N failed, N skipped" and fails if anything failed.
 # Expects `make testbed-build` to have run (make check does both).
@@ -49,7 +51,7 @@ mkdir -p "$results"
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(vmmboot-vmx-6.12 vmmboot-vmxshadow-6.12 unit emulate svm-6.1 svm-6.12 kselftest-svm-6.1 kvmst-svm-6.1 kvmst-svm-6.12
 	poweroff-svm-6.1 reboot-svm-6.12 kexec-svm-6.12 emergency-svm-6.1 fuzz-svm-6.1 fuzz-shadow-6.12
-	shadow-6.12 nohv-6.1 vmx-6.1 vmx-6.12 vmxshadow-6.12)
+	shadow-6.12 nohv-6.1 vmx-6.1 vmx-6.12 vmxshadow-6.12 kvmst-vmx-6.12)
 
 # A KTAP-printing command: its output kept, its cases counted.
 run_ktap() {

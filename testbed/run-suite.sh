@@ -210,7 +210,7 @@ if [ "$mode" = kvmst ]; then
 	boot_args+=(--timeout "${HVX_TESTBED_TIMEOUT:-3600}")
 	# Several of them (dirty_log_test, demand_paging_test, ...) give their
 	# guest 1 GiB by default: room for that beside the initramfs.
-	export HVX_QEMU_MEM=${HVX_QEMU_MEM:-3G}
+	export HVX_QEMU_MEM=${HVX_QEMU_MEM:-3G} HVX_BOCHS_MEGS=${HVX_BOCHS_MEGS:-2048}
 	# 6.12's are built for x86-64-v2 (its Makefile adds -march=x86-64-v2:
 	# POPCNT, SSE4.2, ...), which qemu64 lacks (SIGILL): a QEMU CPU with
 	# them, for KVM's reference and hvx alike.

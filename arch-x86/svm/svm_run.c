@@ -558,7 +558,7 @@ int svm_vcpu_run(struct hvx_vcpu *vcpu)
 	 * with the same result (KVM_EXIT_FAIL_ENTRY, the rule named).
 	 */
 	if (hvx_shadow_enabled() && (vcpu->x86.dirty & (HVX_REG_CRS | HVX_REG_SEGS)) &&
-	    hvx_x86_check_state(vcpu))
+	    hvx_x86_check_entry_state(vcpu))
 		return svm_fail_entry(vcpu);
 	svm_prepare_entry(vcpu);
 	if (!svm_enter(vcpu, &fault)) {

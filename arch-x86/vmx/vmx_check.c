@@ -4,7 +4,7 @@
  * (Intel SDM vol. 3, 31.4) and hvx's own check of the guest-state rules
  * of SDM 27.3.1 ("Checks on the guest state area"), run on the VMCS
  * exactly as the CPU saw it when it refused the entry with exit reason 33.
- * The generic rules (hvx_x86_check_state) are tried first by the caller;
+ * The generic rules (hvx_x86_check_entry_state) are tried first by the caller;
  * these are the ones only VMX has: access-rights encodings, fixed CR
  * bits, the entry controls and the interruptibility state.
  */

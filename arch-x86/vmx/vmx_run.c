@@ -658,7 +658,7 @@ static int vmx_fail_entry(struct hvx_vcpu *vcpu, int result)
 
 	/* KVM's convention: the VM-instruction error, or the full exit reason. */
 	hw = result == VMX_ENTER_EXITED ? vmx->exit.reason : vmx->exit.insn_error;
-	generic_bad = hvx_x86_check_state(vcpu) != 0;
+	generic_bad = hvx_x86_check_entry_state(vcpu) != 0;
 	r = hvx_exit_fail_entry(vcpu, hw);
 	if (result == VMX_ENTER_FAIL_VALID) {
 		strscpy(e->field, "VM-instruction error", sizeof(e->field));

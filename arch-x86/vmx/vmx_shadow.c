@@ -86,7 +86,7 @@ int vmx_shadow_check_state(struct hvx_vcpu *vcpu)
 	/* VMX checks TR in real mode too (SDM 27.3.1.2); vm86 runs on ours. */
 	bad_tr = (x->dirty & HVX_REG_SEGS) && vmx_vm86_wanted(vcpu) &&
 		 (tr->unusable || !tr->present);
-	if (!bad_tr && !hvx_x86_check_state(vcpu))
+	if (!bad_tr && !hvx_x86_check_entry_state(vcpu))
 		return 1;
 	r = hvx_exit_fail_entry(vcpu, EXIT_REASON_FAILED_ENTRY | EXIT_REASON_INVALID_STATE);
 	if (bad_tr) {
