@@ -217,6 +217,7 @@ enum hvx_request {
 	HVX_REQ_INIT_SIPI,	/* INIT or SIPI arrived: handle it outside guest mode */
 	HVX_REQ_TRIPLE_FAULT,	/* a fault while delivering #DF: KVM_EXIT_SHUTDOWN */
 	HVX_REQ_DEBUG_STEP,	/* the debugger's step ended on an instruction hvx retired */
+	HVX_REQ_REPORT_TPR,	/* a TPR access to report: KVM_EXIT_TPR_ACCESS (irqchip/vapic.c) */
 	HVX_REQ_CLOCK_UPDATE,	/* rewrite the guest's kvmclock record before entry */
 };
 
@@ -281,6 +282,7 @@ struct hvx_vcpu {
 	u8 sipi_vector;			/* valid once HVX_APIC_SIPI is set */
 
 	struct hvx_lapic *lapic;	/* in-kernel LAPIC (kmod/irqchip/), or NULL */
+	bool tpr_access_reporting;	/* KVM_TPR_ACCESS_REPORTING (irqchip/vapic.c) */
 	struct hvx_shadow *shadow;	/* shadow page tables, or NULL */
 	struct hvx_vcpu_stats stats;	/* hvx_stats.c */
 	struct hvx_pv_vcpu pv;		/* TSC offset, kvmclock, steal time (arch-x86/pv/) */

@@ -50,6 +50,16 @@ int hvx_irqchip_ack_vector(struct hvx_vcpu *vcpu);
 /* CR8 <-> TPR (bits 7:4 of the TPR are CR8[3:0]). */
 u64 hvx_lapic_get_cr8(struct hvx_vcpu *vcpu);
 void hvx_lapic_set_cr8(struct hvx_vcpu *vcpu, u64 cr8);
+void hvx_lapic_set_tpr(struct hvx_vcpu *vcpu, u32 tpr);
+/* KVM's VAPIC dword: TPR, highest ISR class << 8, highest IRR << 24. */
+u32 hvx_lapic_vapic_word(struct hvx_vcpu *vcpu);
+
+/* ---- KVM_CAP_VAPIC (irqchip/vapic.c) -------------------------------- */
+long hvx_vcpu_tpr_access_reporting(struct hvx_vcpu *vcpu, void __user *argp);
+long hvx_vcpu_set_vapic_addr(struct hvx_vcpu *vcpu, void __user *argp);
+void hvx_vapic_sync_to_guest(struct hvx_vcpu *vcpu);
+void hvx_vapic_sync_from_guest(struct hvx_vcpu *vcpu);
+void hvx_vapic_report_tpr(struct hvx_vcpu *vcpu, bool write);
 
 /* ---- Provided by the CPU side (kmod/hvx_event.c) -------------------- */
 

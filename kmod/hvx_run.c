@@ -9,6 +9,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include "hvx_exit.h"
+#include "hvx_irq.h"
 
 static bool hvx_immediate_exit(struct kvm_run *run)
 {
@@ -49,6 +50,12 @@ long hvx_vcpu_run(struct hvx_vcpu *vcpu)
 			r = hvx_debug_step_exit(vcpu);
 			break;
 		}
+		/* The TPR access of the last instruction (irqchip/vapic.c). */
+		if (test_and_clear_bit(HVX_REQ_REPORT_TPR, &vcpu->requests)) {
+			run->exit_reason = KVM_EXIT_TPR_ACCESS;
+			r = 0;
+			break;
+		}
 		if (signal_pending(current)) {
 			hvx_vcpu_stat_inc(vcpu, HVX_STAT_SIGNAL_EXITS);
 			run->exit_reason = KVM_EXIT_INTR;
@@ -69,6 +76,7 @@ long hvx_vcpu_run(struct hvx_vcpu *vcpu)
 		/* kvmclock and steal time records, while guest memory may be touched. */
 		hvx_pv_before_entry(vcpu);
 		vcpu->x86.has_run = true;
+		hvx_vapic_sync_to_guest(vcpu);
 		r = hvx_arch->vcpu_run(vcpu);
 		if (r <= 0)
 			break;

@@ -13,6 +13,7 @@
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 #include "hvx_exit.h"
+#include "hvx_irq.h"
 #include "tdp.h"
 #include "irqchip/hooks.h"
 
@@ -466,6 +467,8 @@ static const struct {
 	{ HVX_GET_STATE_ERROR,	hvx_get_state_error },
 	{ KVM_PRE_FAULT_MEMORY,	hvx_vcpu_pre_fault_memory },
 	{ KVM_GET_TSC_KHZ,	hvx_vcpu_get_tsc_khz },
+	{ KVM_TPR_ACCESS_REPORTING, hvx_vcpu_tpr_access_reporting },
+	{ KVM_SET_VAPIC_ADDR,	hvx_vcpu_set_vapic_addr },
 };
 
 /* The handler of a vCPU state ioctl, or NULL if @ioctl is not one. */

@@ -19,7 +19,7 @@ timeout_s=${HVX_TEST_TIMEOUT:-300}
 tests=${*:-"api_test vm_test vcpu_test lifetime_test info_test cli_test hotplug_test irqchip_api_test \
 memslot_test regs_test msr_test cpuid_test run_test pio_test mmio_test coalesced_mmio_test insn_test \
 mem_test mode_test realmode_test exit_leak_test state_error_test uirq_test paging_test baremetal_test guest_debug_test dirty_log_test \
-apic_timer_test ipi_test irqfd_test irq_reinject_test irq_state_test \
+apic_timer_test ipi_test irqfd_test irq_reinject_test irq_state_test vapic_test \
 ${HVX_EXTRA_TESTS:-} vmm_cli_test vmm_boot_test vmm_pvh_test module_test coexist_test"}
 
 count=0

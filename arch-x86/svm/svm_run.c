@@ -572,5 +572,7 @@ int svm_vcpu_run(struct hvx_vcpu *vcpu)
 		return -EIO;
 	}
 	svm_after_exit(vcpu);
+	/* As KVM, before the exit is handled (a TPR write there wins). */
+	hvx_vapic_sync_from_guest(vcpu);
 	return svm_handle_exit(vcpu);
 }

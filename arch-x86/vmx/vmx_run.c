@@ -30,6 +30,7 @@
 #include "vmx.h"
 #include "vmx_caps.h"
 #include "hvx_exit.h"
+#include "hvx_irq.h"
 #include "tdp.h"
 
 /* Host state a VM exit overwrites with fixed values, saved around one entry. */
@@ -778,6 +779,8 @@ int vmx_vcpu_run(struct hvx_vcpu *vcpu)
 	vcpu->x86.avail = 0;
 	switch (result) {
 	case VMX_ENTER_EXITED:
+		/* As KVM, before the exit is handled (a TPR write there wins). */
+		hvx_vapic_sync_from_guest(vcpu);
 		return vmx_handle_exit(vcpu);
 	case VMX_ENTER_FAULT:
 		/* VMX was switched off under the vCPU (see vmx_vmenter.S). */

@@ -158,6 +158,7 @@ struct hvx_lapic {
 	ktime_t timer_period;		/* periodic mode; 0 otherwise */
 	ktime_t timer_target;		/* expiry of the running count */
 	u64 tsc_deadline;		/* IA32_TSC_DEADLINE */
+	u64 vapic_addr;			/* KVM_SET_VAPIC_ADDR, 0: none (vapic.c) */
 };
 
 /* An interrupt message: an IPI, an IOAPIC redirection entry or an MSI. */

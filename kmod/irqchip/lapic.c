@@ -331,7 +331,7 @@ static void lapic_eoi(struct hvx_vcpu *vcpu)
 		hvx_vcpu_wake(vcpu);
 }
 
-static void lapic_set_tpr(struct hvx_vcpu *vcpu, u32 tpr)
+void hvx_lapic_set_tpr(struct hvx_vcpu *vcpu, u32 tpr)
 {
 	struct hvx_lapic *l = vcpu->lapic;
 	unsigned long flags;
@@ -356,7 +356,22 @@ u64 hvx_lapic_get_cr8(struct hvx_vcpu *vcpu)
 void hvx_lapic_set_cr8(struct hvx_vcpu *vcpu, u64 cr8)
 {
 	if (vcpu->lapic)
-		lapic_set_tpr(vcpu, (cr8 & 0xf) << 4);
+		hvx_lapic_set_tpr(vcpu, (cr8 & 0xf) << 4);
+}
+
+u32 hvx_lapic_vapic_word(struct hvx_vcpu *vcpu)
+{
+	struct hvx_lapic *l = vcpu->lapic;
+	unsigned long flags;
+	int irr, isr;
+	u32 tpr;
+
+	spin_lock_irqsave(&l->lock, flags);
+	tpr = reg_get(l, APIC_TASKPRI) & 0xff;
+	irr = max(vec_highest(l, APIC_IRR), 0);
+	isr = max(vec_highest(l, APIC_ISR), 0);
+	spin_unlock_irqrestore(&l->lock, flags);
+	return tpr | ((isr & 0xf0) << 8) | ((u32)irr << 24);
 }
 
 /* ---- The timer ----------------------------------------------------------- */
@@ -575,7 +590,8 @@ static int lapic_write_reg(struct hvx_vcpu *vcpu, u32 off, u32 val)
 		spin_unlock_irqrestore(&l->lock, flags);
 		return 0;
 	case APIC_TASKPRI:
-		lapic_set_tpr(vcpu, val);
+		hvx_vapic_report_tpr(vcpu, true);
+		hvx_lapic_set_tpr(vcpu, val);
 		return 0;
 	case APIC_EOI:
 		lapic_eoi(vcpu);
@@ -667,6 +683,8 @@ int hvx_lapic_mmio_read(struct hvx_vcpu *vcpu, u64 gpa, unsigned int len, void *
 	memset(val, 0, len);
 	if (off >= HVX_LAPIC_REGS_SIZE || align + len > 4)
 		return 0;
+	if ((off & ~0xf) == APIC_TASKPRI)
+		hvx_vapic_report_tpr(vcpu, false);
 	reg = lapic_read_reg(l, off & ~0xf);
 	memcpy(val, (u8 *)&reg + align, len);
 	return 0;
@@ -725,6 +743,9 @@ int hvx_lapic_get_msr(struct hvx_vcpu *vcpu, u32 msr, u64 *val)
 	off = (msr - APIC_BASE_MSR) << 4;
 	if (!lapic_x2apic_mode(l) || !x2apic_readable(off))
 		return 1;
+	/* As KVM, also for the VMM's KVM_GET_MSRS. */
+	if (off == APIC_TASKPRI)
+		hvx_vapic_report_tpr(vcpu, false);
 	*val = lapic_read_reg(l, off);
 	if (off == APIC_ICR)
 		*val |= (u64)reg_get(l, APIC_ICR2) << 32;
