@@ -15,7 +15,9 @@
 #             memory while the monitor migrates the VM into a file; a second
 #             QEMU with -incoming continues it, memtest checks every page
 #             and the shell answers
-# hvx_qemu_parts="direct migrate" (kernel command line) runs only those.
+# hvx_qemu_parts="direct migrate" (kernel command line) runs only those;
+# hvx_qemu_args="-trace kvm_irqchip_add_msi_route" adds to every QEMU's
+# command line (for debugging; e.g. -global virtio-net-pci.vectors=0).
 # Each part's times are "# " lines: boot to shell, the migration's downtime.
 # The VMs' serial ports and monitors are FIFOs (QEMU's pipe: chardev):
 # /tmp/NAME.ser.in is typed into, /tmp/NAME.log collects what the guest
@@ -37,7 +39,8 @@ qemu="$q/lib/ld-linux-x86-64.so.2 --library-path $q/lib $q/bin/qemu-system-x86_6
 # QEMU_MODULE_DIR=/usr/lib/x86_64-linux-gnu/qemu: TCG is a module there).
 common="-accel ${HVX_QEMU_ACCEL:-kvm} -M pc -smp 2 -m 256M -nodefaults -display none -no-reboot
 	-netdev user,id=n0 -device virtio-net-pci,netdev=n0,romfile=
-	-drive file=$g/disk.img,if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0"
+	-drive file=$g/disk.img,if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0
+	${hvx_qemu_args:-}"
 cmdline="console=ttyS0,115200 quiet panic=-1 mitigations=off"
 
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -122,6 +125,9 @@ devices_work() {
 	type_in "ip link set eth0 up; echo hvx-net-\$(udhcpc -i eth0 -n -q -t 5 -T 2 -s /bin/true 2>&1 | grep -c 'lease of')"
 	if ! wait_for /tmp/$vm.log "hvx-net-1" 90; then
 		echo "# $1: no DHCP lease on virtio-net"
+		# Which interrupts the guest got (shown below with its console).
+		type_in "cat /proc/interrupts"
+		sleep 5
 		return 1
 	fi
 	echo "# $1: virtio-blk read back the token, virtio-net got a DHCP lease"
@@ -133,8 +139,10 @@ show_vm() {
 	for f in log err monlog; do
 		[ -s /tmp/$vm.$f ] || continue
 		echo "# $vm.$f:"
-		# awk ends the last line too: the next KTAP line starts a line.
-		tail -n 40 /tmp/$vm.$f | tr -d '\r' | awk '{ print "# | " $0 }'
+		# Repeated lines once, with their count (uniq -c); awk ends
+		# the last line too: the next KTAP line starts a line.
+		tr -d '\r' </tmp/$vm.$f | uniq -c | tail -n 50 |
+			awk '{ n = $1; sub(/^ *[0-9]+ /, ""); print "# | " $0 (n > 1 ? "   [" n " times]" : "") }'
 	done
 }
 
