@@ -72,7 +72,7 @@ stop_vm() {
 	[ -z "$vm_pid" ] || wait "$vm_pid" 2>/dev/null
 	# shellcheck disable=SC2086 # a list of process ids
 	[ -z "$readers" ] || kill $readers 2>/dev/null
-	vm_pid= readers=
+	vm_pid='' readers=''
 }
 
 # Typed into the VM's serial port / monitor. Opened read-write, a FIFO
@@ -159,8 +159,6 @@ part_firmware() {
 }
 
 part_migrate() {
-	local status
-
 	start_vm mig-src -kernel $g/vmlinuz -initrd $g/initrd.gz -append "$cmdline"
 	boot_to_shell migrate || return 1
 	type_in "memtest 16 &"
@@ -217,7 +215,7 @@ echo "TAP version 13"
 set -- $parts
 echo "1..$#"
 $qemu -version | head -n 1 | sed 's/^/# /'
-n=0 failed=0 vm_pid= readers=
+n=0 failed=0 vm_pid='' readers=''
 for part in $parts; do
 	n=$((n + 1))
 	case $part in
