@@ -6,9 +6,9 @@
 # (hvx.ko with kvm_dev=1, or KVM for qemu-kvmref-*). Debian's QEMU, packed by
 # testbed/mkqemuguest.sh, runs a small Linux with -accel kvm; KTAP, one line
 # per part:
-#   direct    -M pc -kernel/-initrd: a shell answers on the serial port, the
-#             virtio-blk disk's token reads back, virtio-net gets a DHCP
-#             lease from QEMU's user-mode network (slirp)
+#   direct    -M pc -kernel/-initrd: a shell answers on the serial port and
+#             sees 2 CPUs, the virtio-blk disk's token reads back,
+#             virtio-net gets a DHCP lease from slirp (-netdev user)
 #   firmware  no -kernel: SeaBIOS boots SYSLINUX from a virtio-blk FAT disk,
 #             which loads the same kernel; then the same checks
 #   migrate   memtest (testbed/memtest.c) rewrites 16 MiB of the guest's
@@ -111,6 +111,9 @@ boot_to_shell() {
 		return 1
 	fi
 	shell_answers || { echo "# $1: the shell does not answer"; return 1; }
+	# Both vCPUs up (INIT/SIPI through the in-kernel LAPIC).
+	type_in "echo hvx-cpus-\$(grep -c ^processor /proc/cpuinfo)"
+	wait_for /tmp/$vm.log "hvx-cpus-2" 30 || { echo "# $1: the guest does not see 2 CPUs"; return 1; }
 	echo "# $1: boot to shell answering $(since "$vm_start") s ($(grep -o 'up in [0-9.]* s' /tmp/$vm.log | tail -n 1) of the guest's clock)"
 }
 
