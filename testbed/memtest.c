@@ -12,8 +12,9 @@
  * Prints "memtest: running" after the first pass. SIGUSR1 asks for a report:
  * once a whole pass has run after the signal, it prints "memtest: verified
  * N pages through pass P". A wrong word ends it with "memtest: BAD ...".
- * Each pass is followed by a short sleep, so that the guest dirties memory
- * slower than a migration sends it and the migration converges.
+ * The writes are paced to 16 MiB/s, 1 MiB at a time: the guest dirties its
+ * memory all through a migration, but slower than the migration sends it
+ * (qemu-test.sh lets it send 64 MiB/s), so the migration converges.
  */
 #include <signal.h>
 #include <stdint.h>
@@ -35,7 +36,7 @@ static void on_usr1(int sig)
 int main(int argc, char **argv)
 {
 	size_t pages = (argc > 1 ? strtoul(argv[1], NULL, 0) : 16) * 256;
-	const struct timespec pause = { 0, 100 * 1000 * 1000 };
+	struct timespec next;
 	uint64_t *mem, pass, report_after = 0;
 	size_t i, w;
 
@@ -47,6 +48,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGUSR1, on_usr1);
 	setvbuf(stdout, NULL, _IONBF, 0);
+	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (pass = 1;; pass++) {
 		/* A report covers the first pass that begins after the signal. */
 		if (report_asked && !report_after) {
@@ -56,6 +58,16 @@ int main(int argc, char **argv)
 		for (i = 0; i < pages; i++) {
 			uint64_t *page = mem + i * PAGE_WORDS;
 			uint64_t was = (pass - 1) << 32 | i, now = pass << 32 | i;
+
+			/* Each 1 MiB (256 pages) in its own 1/16 s. */
+			if (i % 256 == 0) {
+				next.tv_nsec += 1000 * 1000 * 1000 / 16;
+				if (next.tv_nsec >= 1000 * 1000 * 1000) {
+					next.tv_nsec -= 1000 * 1000 * 1000;
+					next.tv_sec++;
+				}
+				clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+			}
 
 			for (w = 0; w < PAGE_WORDS; w++) {
 				if (pass > 1 && page[w] != was) {
@@ -75,6 +87,5 @@ int main(int argc, char **argv)
 			       pages, (unsigned long long)pass);
 			report_after = 0;
 		}
-		nanosleep(&pause, NULL);
 	}
 }
