@@ -99,7 +99,9 @@ static void no_irqchip_errors(void)
 	struct kvm_irqfd irqfd = { .fd = efd, .gsi = 4 };
 	struct kvm_lapic_state lapic;
 	struct kvm_pit_state2 pit;
+	struct kvm_msi msi = { .address_lo = 0xfee00000, .data = 0x41 };
 
+	ASSERT_ERRNO(ioctl(vm, KVM_SIGNAL_MSI, &msi), EINVAL);	/* KVM: not ENXIO */
 	ASSERT_ERRNO(ioctl(vm, KVM_IRQ_LINE, &line), ENXIO);
 	ASSERT_ERRNO(ioctl(vm, KVM_IRQ_LINE_STATUS, &line), ENXIO);
 	ASSERT_ERRNO(ioctl(vm, KVM_GET_IRQCHIP, &chip), ENXIO);
@@ -514,6 +516,50 @@ static void signal_msi(void)
 	msi.data = 0x42;
 	ASSERT_TRUE(msi_not_delivered(vm, &msi), "destination 1");
 	ASSERT_TRUE(!lapic_irr_has(vcpu, 0x42, NULL));
+	/*
+	 * As KVM, only the destination bits of the address count: QEMU sends
+	 * its device models' MSIs with the offset into its APIC window
+	 * (0x0000 for APIC ID 0). Without KVM_X2APIC_API, address_hi is
+	 * ignored.
+	 */
+	msi.address_lo = 0;
+	msi.data = 0x43;
+	ASSERT_EQ(ioctl(vm, KVM_SIGNAL_MSI, &msi), 1);
+	ASSERT_TRUE(lapic_irr_has(vcpu, 0x43, NULL), "MSI at offset 0 -> vector 0x43");
+	msi.address_hi = 0x1ff;
+	msi.data = 0x44;
+	ASSERT_EQ(ioctl(vm, KVM_SIGNAL_MSI, &msi), 1);
+	ASSERT_TRUE(lapic_irr_has(vcpu, 0x44, NULL), "address_hi ignored -> vector 0x44");
+}
+
+/*
+ * KVM_X2APIC_API_USE_32BIT_IDS: address_hi 31:8 are destination bits, and
+ * an MSI (or MSI route) with any of address_hi 7:0 set is EINVAL.
+ */
+static void signal_msi_x2apic_format(void)
+{
+	int vm = vm_with_irqchip(), vcpu;
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X2APIC_API,
+				      .args = { KVM_X2APIC_API_USE_32BIT_IDS } };
+	struct kvm_msi msi = { .address_lo = 0xfee00000, .address_hi = 1, .data = 0x45 };
+	struct {
+		struct kvm_irq_routing hdr;
+		struct kvm_irq_routing_entry e;
+	} rt = { .hdr.nr = 1, .e = { .gsi = 30, .type = KVM_IRQ_ROUTING_MSI,
+				     .u.msi = { .address_lo = 0xfee00000, .address_hi = 0x80,
+						.data = 0x46 } } };
+
+	CHECK_OK(ioctl(vm, KVM_ENABLE_CAP, &cap));
+	vcpu = hvx_vcpu_create(vm, 0);
+	lapic_sw_enable(vcpu);
+	ASSERT_ERRNO(ioctl(vm, KVM_SIGNAL_MSI, &msi), EINVAL);
+	ASSERT_ERRNO(ioctl(vm, KVM_SET_GSI_ROUTING, &rt), EINVAL);
+	/* Destination bits 31:8 = 1: APIC ID 0x100, which no vCPU has. */
+	msi.address_hi = 0x100;
+	ASSERT_TRUE(msi_not_delivered(vm, &msi), "destination 0x100");
+	msi.address_hi = 0;
+	ASSERT_EQ(ioctl(vm, KVM_SIGNAL_MSI, &msi), 1);
+	ASSERT_TRUE(lapic_irr_has(vcpu, 0x45, NULL), "vector 0x45");
 }
 
 /* An unmasked IOAPIC pin delivers to the LAPIC; a level one sets remote IRR. */
@@ -563,6 +609,7 @@ static const struct ktest tests[] = {
 	KTEST(irqfd_signals_gsi),
 	KTEST(ioeventfd_errors),
 	KTEST(signal_msi),
+	KTEST(signal_msi_x2apic_format),
 	KTEST(ioapic_reaches_lapic),
 };
 

@@ -13,8 +13,6 @@
 
 #define MSI_ADDR_DEST_SHIFT	12
 #define MSI_ADDR_DEST_LOGICAL	(1 << 2)
-#define MSI_ADDR_BASE_MASK	0xfff00000U
-#define MSI_ADDR_BASE		0xfee00000U
 #define MSI_DATA_VECTOR_MASK	0xff
 #define MSI_DATA_MODE_SHIFT	8
 #define MSI_DATA_LEVEL_ASSERT	(1 << 14)
@@ -61,8 +59,15 @@ int hvx_routing_set_default(struct hvx_vm *vm)
 	return 0;
 }
 
+/* KVM's kvm_msi_route_invalid(): address_hi 7:0 set in the x2APIC format. */
+static bool hvx_msi_invalid(struct hvx_vm *vm, const struct kvm_irq_routing_msi *m)
+{
+	return READ_ONCE(vm->x2apic_format) && (m->address_hi & 0xff);
+}
+
 /* One userspace entry, checked as KVM checks it. */
-static int hvx_route_from_user(struct hvx_route *r, const struct kvm_irq_routing_entry *ue)
+static int hvx_route_from_user(struct hvx_vm *vm, struct hvx_route *r,
+			       const struct kvm_irq_routing_entry *ue)
 {
 	if (ue->gsi >= HVX_MAX_IRQ_ROUTES || ue->flags)
 		return -EINVAL;
@@ -83,7 +88,7 @@ static int hvx_route_from_user(struct hvx_route *r, const struct kvm_irq_routing
 		}
 	case KVM_IRQ_ROUTING_MSI:
 		r->msi = ue->u.msi;
-		return 0;
+		return hvx_msi_invalid(vm, &r->msi) ? -EINVAL : 0;
 	default:
 		return -EINVAL;
 	}
@@ -136,7 +141,7 @@ long hvx_routing_ioctl(struct hvx_vm *vm, void __user *argp)
 	if (!rt)
 		goto out;
 	for (i = 0; i < hdr.nr; i++) {
-		r = hvx_route_from_user(&rt->entries[i], &ue[i]);
+		r = hvx_route_from_user(vm, &rt->entries[i], &ue[i]);
 		if (!r)
 			r = hvx_route_check_gsi(rt, &rt->entries[i]);
 		if (r) {
@@ -166,18 +171,19 @@ int hvx_irq_deliver_msi(struct hvx_vm *vm, const struct kvm_irq_routing_msi *m)
 		.assert = m->data & MSI_DATA_LEVEL_ASSERT,
 	};
 
-	u32 dest_hi = 0;
+	u32 dest_hi;
 
 	/*
+	 * As KVM (kvm_set_msi_irq), only the destination and mode bits of the
+	 * address count, not its 0xfee base: QEMU sends the MSIs of its own
+	 * device models with the offset into its APIC MSI window as address.
 	 * With KVM_X2APIC_API_USE_32BIT_IDS, address_hi bits 31:8 carry
-	 * destination bits 31:8 (KVM's x2APIC MSI format); otherwise, and in
-	 * bits 7:0, it must be 0. Only the LAPIC window takes MSIs; anything
-	 * else is lost (KVM: -1).
+	 * destination bits 31:8 (KVM's x2APIC MSI format) and bits 7:0 must
+	 * be 0; otherwise address_hi is ignored.
 	 */
-	if (READ_ONCE(vm->x2apic_format))
-		dest_hi = m->address_hi & 0xffffff00;
-	if ((m->address_lo & MSI_ADDR_BASE_MASK) != MSI_ADDR_BASE || m->address_hi != dest_hi)
-		return -1;
+	if (hvx_msi_invalid(vm, m))
+		return -EINVAL;
+	dest_hi = READ_ONCE(vm->x2apic_format) ? m->address_hi & 0xffffff00 : 0;
 	if (dest_hi) {
 		msg.dest |= dest_hi;
 		msg.x2apic_dest = true;

@@ -176,10 +176,8 @@ static long hvx_signal_msi(struct hvx_vm *vm, void __user *argp)
 	if (copy_from_user(&msi, argp, sizeof(msi)))
 		return -EFAULT;
 	/* KVM accepts (and on x86 ignores) a device ID. */
-	if (msi.flags & ~KVM_MSI_VALID_DEVID)
+	if (msi.flags & ~KVM_MSI_VALID_DEVID || !hvx_irqchip_in_kernel(vm))
 		return -EINVAL;
-	if (!hvx_irqchip_in_kernel(vm))
-		return -ENXIO;
 	m.address_lo = msi.address_lo;
 	m.address_hi = msi.address_hi;
 	m.data = msi.data;
