@@ -25,8 +25,8 @@
 #                      reboot_test, then poweroff -f / reboot -f / kexec /
 #                      SysRq b (emergency restart) with busy VMs on every
 #                      CPU; the console log judged to its last line (the
-#                      default list has the QEMU ones named here but
-#                      reboot-vmx-6.12, and emergency-svm-6.1)
+#                      default list has the QEMU ones named here,
+#                      emergency-svm-6.1 and poweroff-vmx-6.12)
 #   fuzz-svm-6.1 fuzz-vmx-6.12 etc.  fuzz_test alone: the ioctl and guest
 #                      fuzzer, a bounded slice (default: fuzz-svm-6.1 and
 #                      fuzz-shadow-6.12; make fuzz runs all, long)
@@ -38,6 +38,10 @@
 #                      KVM's results in the same testbed (testbed.md, kvmst)
 #   kvmst-vmx-6.12     Bochs: the same, for the programs that pass on KVM
 #                      (some 4 minutes: they are short)
+#   qemu-svm-6.1       QEMU: Debian's own QEMU with -accel kvm on hvx's
+#                      /dev/kvm (kvm_dev=1): a direct kernel boot, a SeaBIOS
+#                      boot and a migration of a small Linux
+#                      (Documentation/qemu.md; qemu-kvmref-6.1: on KVM)
 # Each stage's results go to build/results/STAGE.results; the run ends with
 # one line "N passed, N failed, N skipped" and fails if anything failed.
 # Expects `make testbed-build` to have run (make check does both).
@@ -50,8 +54,8 @@ rm -rf "$results"
 mkdir -p "$results"
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(vmmboot-vmx-6.12 vmmboot-vmxshadow-6.12 unit emulate svm-6.1 svm-6.12 kselftest-svm-6.1 kvmst-svm-6.1 kvmst-svm-6.12
-	poweroff-svm-6.1 reboot-svm-6.12 kexec-svm-6.12 emergency-svm-6.1 fuzz-svm-6.1 fuzz-shadow-6.12
-	shadow-6.12 nohv-6.1 vmx-6.1 vmx-6.12 vmxshadow-6.12 kvmst-vmx-6.12)
+	qemu-svm-6.1 poweroff-svm-6.1 reboot-svm-6.12 kexec-svm-6.12 emergency-svm-6.1 fuzz-svm-6.1 fuzz-shadow-6.12
+	shadow-6.12 nohv-6.1 vmx-6.1 vmx-6.12 vmxshadow-6.12 kvmst-vmx-6.12 poweroff-vmx-6.12)
 
 # A KTAP-printing command: its output kept, its cases counted.
 run_ktap() {
@@ -74,6 +78,7 @@ run_testbed() {
 	[[ $stage != kexec-* ]] || dir=build/testbed/${stage#kexec-}-kexec
 	[[ $stage != emergency-* ]] || dir=build/testbed/${stage#emergency-}-emergency
 	[[ $stage != fuzz-* ]] || dir=build/testbed/${stage#fuzz-}-fuzz
+	[[ $stage != qemu-* ]] || dir=build/testbed/${stage#qemu-}-qemu
 	if testbed/run-suite.sh "$stage"; then
 		cp "$dir/results" "$results/$stage.results"
 	else
@@ -126,7 +131,7 @@ for stage in "${stages[@]}"; do
 		else
 			echo "SKIP emulate: arch-x86/emulate/tests not present" >"$results/$stage.results"
 		fi ;;
-	svm-*|vmx-*|nohv-*|shadow-*|vmxshadow-*|kvmst-*|kselftest-*|poweroff-*|reboot-*|kexec-*|emergency-*|fuzz-*)
+	svm-*|vmx-*|nohv-*|shadow-*|vmxshadow-*|kvmst-*|kselftest-*|poweroff-*|reboot-*|kexec-*|emergency-*|fuzz-*|qemu-*)
 		run_testbed "$stage" ;;
 	*)
 		echo "FAIL $stage: unknown stage" >"$results/$stage.results" ;;

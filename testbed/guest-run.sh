@@ -10,6 +10,10 @@
 #   kvmst      load hvx.ko with kvm_dev=1 (or KVM, with hvx_ref=kvm), run
 #              Linux's own KVM selftests against /dev/kvm (payload/kvmst;
 #              hvx_kvmst_tests="a b" runs only those)
+#   qemu       load hvx.ko with kvm_dev=1 (or KVM, with hvx_ref=kvm), run
+#              Debian's QEMU with -accel kvm on /dev/kvm: a direct kernel
+#              boot, a SeaBIOS boot, a migration (payload/qemu/run.sh,
+#              testbed/qemu-test.sh; hvx_qemu_parts="direct" runs only those)
 #   bench      load hvx.ko, run guest_bench (cycles per exit), the VMM
 #              benchmarks, then guest_bench again with paging=shadow where
 #              hvx.ko used nested paging
@@ -133,6 +137,10 @@ kvmst)
 	load_hypervisor kvm_dev=1
 	# shellcheck disable=SC2086 # a list of test names
 	sh $p/kvmst/run.sh $p/kvmst ${hvx_kvmst_tests:-}
+	;;
+qemu)
+	load_hypervisor kvm_dev=1
+	sh $p/qemu/run.sh
 	;;
 nohv)
 	"$HVX_SELFTESTS_DIR/run_tests.sh" load_refusal_test

@@ -29,6 +29,11 @@
 #                         kexec-svm-6.1 etc. the same with a kexec into the
 #                         same kernel, which must come up; emergency-svm-6.12
 #                         etc. with an emergency restart (SysRq b)
+#                       or qemu-svm-6.1, qemu-kvmref-6.1: Debian's own QEMU
+#                         with -accel kvm in the guest, on hvx.ko's /dev/kvm
+#                         (kvm_dev=1) or on KVM's (the reference): a direct
+#                         kernel boot, a SeaBIOS boot, a migration
+#                         (testbed/qemu-test.sh, Documentation/qemu.md)
 #                       or fuzz-svm-6.1, fuzz-vmx-6.12, fuzz-shadow-6.12
 #                         etc.: only fuzz_test, the ioctl and guest fuzzer
 #                         (HVX_FUZZ_SEED/_ROUNDS/_CALLS through
@@ -56,7 +61,7 @@ mode=selftests
 label=$name
 if [[ $name == demo-* || $name == bench-* || $name == vmmboot-* || $name == kvmst-* || $name == kselftest-* ||
       $name == poweroff-* || $name == reboot-* || $name == kexec-* || $name == emergency-* ||
-      $name == fuzz-* ]]; then
+      $name == fuzz-* || $name == qemu-* ]]; then
 	mode=${name%%-*}
 	name=${name#*-}
 fi
@@ -217,6 +222,9 @@ if [ "$mode" = kvmst ]; then
 	if [ "$tag" = 6.12 ] && [ "$emulator" = qemu ] && [ -z "${HVX_TESTBED_CPU:-}" ]; then
 		boot_args+=(--cpu qemu64,+svm,+npt,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16)
 	fi
+elif [ "$mode" = qemu ]; then
+	# QEMU is the test: of hvx's selftests only kvm_hold (kvmref).
+	cp "$top/build/selftests/kvm_hold" "$out/payload/selftests/"
 else
 	cp "$top"/build/selftests/* "$out/payload/selftests/"
 	# vmm_rootfs_test's kselftest targets (testbed/kselftest.sh), for the nested
@@ -224,6 +232,15 @@ else
 	if [ -d "$out/payload/vmm" ] && [ -x "$top/build/kselftest-6.1/run_kselftest.sh" ]; then
 		cp -a "$top/build/kselftest-6.1" "$out/payload/kselftest"
 	fi
+fi
+if [ "$mode" = qemu ]; then
+	# QEMU, its libraries and firmware, the nested Linux and its disks
+	# (some 70 MB). Each nested boot takes minutes under TCG; the
+	# testbed needs room for QEMU and the guest's 256 MiB (twice, while
+	# the migration's file sits in /tmp).
+	"$top/testbed/mkqemuguest.sh" "$out/payload/qemu" >/dev/null
+	boot_args+=(--timeout "${HVX_TESTBED_TIMEOUT:-2400}")
+	export HVX_QEMU_MEM=${HVX_QEMU_MEM:-2G}
 fi
 cp "$top/testbed/guest-run.sh" "$out/payload/run.sh"
 # kexec-*: the kernel to kexec into (the same one), kexec-now, and that
