@@ -54,25 +54,10 @@ modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 	 virtio_blk failover net_failover virtio_net"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp,modules}
-cp /bin/busybox "$stage/bin/busybox"
-for applet in $(/bin/busybox --list); do
-	[ -e "$stage/bin/$applet" ] || ln -s busybox "$stage/bin/$applet"
-done
-: >"$stage/modules/load-order"
-for m in $modules; do
-	src=$(find "$kdir/modules/kernel" -name "$m.ko" -o -name "$m.ko.xz" | head -n 1)
-	if [ -z "$src" ]; then
-		grep -q "/$m.ko\$" "$kdir/modules/modules.builtin" && continue
-		echo "mkqemuguest: no $m.ko in $kdir/modules" >&2
-		exit 1
-	fi
-	case $src in
-	*.xz) xz -dc "$src" >"$stage/modules/$m.ko" ;;
-	*) cp "$src" "$stage/modules/$m.ko" ;;
-	esac
-	echo "$m.ko" >>"$stage/modules/load-order"
-done
+# shellcheck source=testbed/guest-stage.sh
+. "$top/testbed/guest-stage.sh"
+# shellcheck disable=SC2086 # a list of module names
+guest_stage "$stage" "$kdir" $modules
 ${CC:-gcc} -O2 -static -Wall -o "$stage/bin/memtest" "$top/testbed/memtest.c"
 cat >"$stage/init" <<'INIT'
 #!/bin/sh

@@ -36,21 +36,11 @@ modules="virtio_ring virtio virtio_mmio virtio_blk failover net_failover virtio_
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$out" "$stage"/{bin,sbin,proc,sys,dev,mnt,tmp,modules}
-cp /bin/busybox "$stage/bin/busybox"
-for applet in $(/bin/busybox --list); do
-	[ -e "$stage/bin/$applet" ] || ln -s busybox "$stage/bin/$applet"
-done
-: >"$stage/modules/load-order"
-for m in $modules; do
-	src=$(find "$kdir/modules/kernel" -name "$m.ko" -o -name "$m.ko.xz" | head -n 1)
-	[ -n "$src" ] || { echo "mkvmmguest: no $m.ko in $kdir/modules" >&2; exit 1; }
-	case $src in
-	*.xz) xz -dc "$src" >"$stage/modules/$m.ko" ;;
-	*) cp "$src" "$stage/modules/$m.ko" ;;
-	esac
-	echo "$m.ko" >>"$stage/modules/load-order"
-done
+mkdir -p "$out"
+# shellcheck source=testbed/guest-stage.sh
+. "$top/testbed/guest-stage.sh"
+# shellcheck disable=SC2086 # a list of module names
+guest_stage "$stage" "$kdir" $modules
 cat >"$stage/init" <<'INIT'
 #!/bin/sh
 # The nested guest's /init: modules, then a shell on the serial console.
