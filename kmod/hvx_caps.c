@@ -75,6 +75,7 @@ static const struct hvx_cap hvx_cap_table[] = {
 	{ KVM_CAP_SET_GUEST_DEBUG2,	hvx_cap_guest_debug2 },
 	{ KVM_CAP_EXT_CPUID,		NULL, 1 },
 	{ KVM_CAP_SET_TSS_ADDR,		NULL, 1 },
+	{ KVM_CAP_SET_IDENTITY_MAP_ADDR,	NULL, 1 },	/* accepted, unused */
 	/* KVM_TPR_ACCESS_REPORTING, KVM_SET_VAPIC_ADDR (irqchip/vapic.c). */
 	{ KVM_CAP_VAPIC,		NULL, 1 },
 	{ KVM_CAP_MP_STATE,		NULL, 1 },

@@ -120,6 +120,26 @@ static long hvx_vm_set_boot_cpu_id(struct hvx_vm *vm, unsigned long id)
 	return r;
 }
 
+/*
+ * KVM_SET_IDENTITY_MAP_ADDR: where VMX without unrestricted guest would keep
+ * its real-mode page tables. hvx never needs them (SVM, and VMX with
+ * unrestricted guest, run real mode natively; vm86 under shadow paging
+ * uses hvx's own tables), so the address is only checked as KVM checks it:
+ * EINVAL once a vCPU exists, EFAULT for a bad pointer. QEMU calls it at
+ * start-up when KVM_CAP_SET_IDENTITY_MAP_ADDR says it exists.
+ */
+static long hvx_vm_set_identity_map_addr(struct hvx_vm *vm, void __user *argp)
+{
+	u64 addr;
+	long r = -EINVAL;
+
+	mutex_lock(&vm->lock);
+	if (!vm->nr_vcpus)
+		r = copy_from_user(&addr, argp, sizeof(addr)) ? -EFAULT : 0;
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct hvx_vm *vm = filp->private_data;
@@ -162,6 +182,8 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		return hvx_vm_get_clock(vm, (void __user *)arg);
 	case KVM_SET_CLOCK:
 		return hvx_vm_set_clock(vm, (void __user *)arg);
+	case KVM_SET_IDENTITY_MAP_ADDR:
+		return hvx_vm_set_identity_map_addr(vm, (void __user *)arg);
 	case KVM_SET_TSS_ADDR:
 		/* VMX without unrestricted guest needs it; hvx never does. */
 		return arg > 0xffffffffUL - 3 * PAGE_SIZE ? -EINVAL : 0;

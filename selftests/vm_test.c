@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* KVM_CREATE_VM, VM fds, and VMX/SVM being on exactly while a VM exists. */
+#include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -107,6 +108,22 @@ static void vm_outlives_dev_fd(void)
 	ASSERT_EQ(hvx_info_get().active_vms, 0);
 }
 
+/* KVM_SET_IDENTITY_MAP_ADDR: KVM's rules (QEMU calls it at start-up). */
+static void identity_map_addr(void)
+{
+	int vm = hvx_vm_create(hvx_open());
+	uint64_t addr = 0xfeffc000;
+
+	ASSERT_EQ(hvx_check_cap(vm, KVM_CAP_SET_IDENTITY_MAP_ADDR), 1);
+	CHECK_OK(ioctl(vm, KVM_SET_IDENTITY_MAP_ADDR, &addr));
+	ASSERT_ERRNO(ioctl(vm, KVM_SET_IDENTITY_MAP_ADDR, (void *)8), EFAULT);
+	hvx_vcpu_create(vm, 0);
+	/* Once a vCPU exists, EINVAL before the pointer is even read. */
+	ASSERT_ERRNO(ioctl(vm, KVM_SET_IDENTITY_MAP_ADDR, &addr), EINVAL);
+	ASSERT_ERRNO(ioctl(vm, KVM_SET_IDENTITY_MAP_ADDR, (void *)8), EINVAL);
+	close(vm);
+}
+
 static const struct ktest tests[] = {
 	KTEST(create_vm_fd),
 	KTEST(virt_on_while_vm_exists),
@@ -115,6 +132,7 @@ static const struct ktest tests[] = {
 	KTEST(vm_unknown_ioctls),
 	KTEST(vm_other_process),
 	KTEST(vm_outlives_dev_fd),
+	KTEST(identity_map_addr),
 };
 
 int main(void)
